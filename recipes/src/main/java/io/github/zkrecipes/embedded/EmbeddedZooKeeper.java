@@ -1,0 +1,198 @@
+package io.github.zkrecipes.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * A ZooKeeper server, or an ensemble of several, running inside this JVM on free loopback ports:
+ * for tests, and for the samples when no {@code --connect} is given. Built on curator-test's
+ * {@code TestingServer} and {@code TestingCluster}, which must be on the classpath (the {@code
+ * zk-recipes-core} artifact declares curator-test optional).
+ *
+ * <pre>{@code
+ * try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.builder().tickTime(Duration.ofMillis(200)).start();
+ *      ZkSession session = ZkSession.connect(zk.connectString())) { ... }
+ * }</pre>
+ *
+ * <p>Data lives in a temporary directory that {@link #close()} deletes. The tick time bounds the
+ * session timeouts the server grants to [2, 20] × tickTime: a small tick time makes session-expiry
+ * tests fast.
+ */
+public final class EmbeddedZooKeeper implements AutoCloseable {
+    private final TestingServer server;
+    private final TestingCluster cluster;
+    private final List<InstanceSpec> specs;
+    private final List<Path> dataDirs;
+
+    private EmbeddedZooKeeper(TestingServer server, TestingCluster cluster, List<InstanceSpec> specs, List<Path> dataDirs) {
+        this.server = server;
+        this.cluster = cluster;
+        this.specs = specs;
+        this.dataDirs = dataDirs;
+    }
+
+    /** One server with default settings (tick time 200 ms: sessions of 0.4 to 4 s). */
+    public static EmbeddedZooKeeper start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The connect string of every server, for {@code ZkSession.connect}. */
+    public String connectString() {
+        return server != null ? server.getConnectString() : cluster.getConnectString();
+    }
+
+    /** The number of servers. */
+    public int size() {
+        return specs.size();
+    }
+
+    /** The connect string of server {@code index} alone. */
+    public String connectString(int index) {
+        return specs.get(index).getConnectString();
+    }
+
+    /** The client port of server {@code index}. */
+    public int port(int index) {
+        return specs.get(index).getPort();
+    }
+
+    /**
+     * Stops server {@code index} (its data is kept), as a crash would: clients connected to it lose
+     * their connection, sessions survive if the rest of the ensemble has a quorum.
+     */
+    public void stop(int index) {
+        try {
+            if (server != null) {
+                checkIndex(index);
+                server.stop();
+            } else {
+                cluster.killServer(specs.get(index));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop server " + index, e);
+        }
+    }
+
+    /** Starts server {@code index} again with its data, on the same port. */
+    public void restart(int index) {
+        try {
+            if (server != null) {
+                checkIndex(index);
+                server.restart();
+            } else {
+                cluster.restartServer(specs.get(index));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot restart server " + index, e);
+        }
+    }
+
+    private void checkIndex(int index) {
+        if (index != 0) {
+            throw new IllegalArgumentException("server index " + index + " out of range: there is 1 server");
+        }
+    }
+
+    /** Stops every server and deletes their data. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                server.close();
+            } else {
+                cluster.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing the embedded ZooKeeper failed", e);
+        } finally {
+            for (Path dir : dataDirs) {
+                deleteRecursively(dir);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: it is a temporary directory
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedZooKeeper[" + connectString() + "]";
+    }
+
+    /** Configures an embedded server or ensemble. */
+    public static final class Builder {
+        private int servers = 1;
+        private int tickTimeMs = 200;
+        private int maxClientConnections = 0;
+
+        private Builder() {}
+
+        /** How many servers (default 1). More than one makes a quorum ensemble. */
+        public Builder servers(int count) {
+            if (count < 1 || count > 9) {
+                throw new IllegalArgumentException("server count must be 1 to 9, was " + count);
+            }
+            this.servers = count;
+            return this;
+        }
+
+        /** ZooKeeper's tick time (default 200 ms): sessions are clamped to [2, 20] ticks. */
+        public Builder tickTime(java.time.Duration tick) {
+            long ms = tick.toMillis();
+            if (ms < 10 || ms > 10_000) {
+                throw new IllegalArgumentException("tick time must be 10 ms to 10 s, was " + tick);
+            }
+            this.tickTimeMs = (int) ms;
+            return this;
+        }
+
+        /** Starts the server(s) and waits until they serve. */
+        public EmbeddedZooKeeper start() {
+            List<InstanceSpec> specs = new ArrayList<>();
+            List<Path> dirs = new ArrayList<>();
+            try {
+                for (int i = 0; i < servers; i++) {
+                    Path dir = Files.createTempDirectory("zkr-embedded-");
+                    dirs.add(dir);
+                    specs.add(new InstanceSpec(dir.toFile(), InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(),
+                            InstanceSpec.getRandomPort(), true, i + 1, tickTimeMs, maxClientConnections,
+                            Map.of("admin.enableServer", "false")));
+                }
+                if (servers == 1) {
+                    TestingServer s = new TestingServer(specs.get(0), true);
+                    return new EmbeddedZooKeeper(s, null, specs, dirs);
+                }
+                TestingCluster c = new TestingCluster(specs);
+                c.start();
+                return new EmbeddedZooKeeper(null, c, specs, dirs);
+            } catch (Exception e) {
+                for (Path dir : dirs) {
+                    deleteRecursively(dir);
+                }
+                throw new IllegalStateException("cannot start an embedded ZooKeeper of " + servers + " server(s)", e);
+            }
+        }
+    }
+}

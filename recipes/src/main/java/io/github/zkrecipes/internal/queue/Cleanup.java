@@ -1,0 +1,140 @@
+package io.github.zkrecipes.internal.queue;
+
+import io.github.zkrecipes.Registration;
+import io.github.zkrecipes.SessionState;
+import io.github.zkrecipes.SessionStateListener;
+import io.github.zkrecipes.ZkSession;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A guaranteed background delete of a queue node: retried after every reconnection until it
+ * succeeds, the node is found gone, or the node's session ends (which deletes it anyway). Used
+ * when a delete cannot be confirmed now, and when a create may have been applied but its reply
+ * was never seen (then the node is looked up by its protected id first). Uses no thread of its
+ * own: it runs in ZooKeeper callbacks and session events.
+ */
+final class Cleanup implements SessionStateListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
+
+    private final ZkSession session;
+    private final String dir;
+    private final String protectedId;
+    private final long sessionId;
+    private volatile String name;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile Registration registration;
+
+    private Cleanup(ZkSession session, String dir, String name, String protectedId, long sessionId) {
+        this.session = session;
+        this.dir = dir;
+        this.name = name;
+        this.protectedId = protectedId;
+        this.sessionId = sessionId;
+    }
+
+    /** Deletes {@code dir/name} of session {@code sessionId} in the background. */
+    static void deleteNode(ZkSession session, String dir, String name, long sessionId) {
+        new Cleanup(session, dir, name, null, sessionId).start();
+    }
+
+    /** Finds the node with {@code protectedId} under {@code dir}, if one was created, and deletes it. */
+    static void deleteById(ZkSession session, String dir, String protectedId, long sessionId) {
+        new Cleanup(session, dir, null, protectedId, sessionId).start();
+    }
+
+    private void start() {
+        try {
+            registration = session.addStateListener(this);
+        } catch (IllegalStateException closed) {
+            finish(); // session closed: the ensemble deleted its ephemeral nodes
+            return;
+        }
+        if (done.get()) {
+            registration.close();
+            return;
+        }
+        attempt();
+    }
+
+    @Override
+    public void stateChanged(SessionState state, long id) {
+        switch (state) {
+            case RECONNECTED -> attempt();
+            case CONNECTED, LOST, CLOSED -> finish(); // our session is over: its nodes are gone
+            default -> { }
+        }
+    }
+
+    private void attempt() {
+        if (done.get()) {
+            return;
+        }
+        if (session.isClosed() || session.sessionId() != sessionId) {
+            finish();
+            return;
+        }
+        if (!session.state().isConnected()) {
+            return; // RECONNECTED will call again
+        }
+        ZooKeeper zk;
+        try {
+            zk = session.zookeeper();
+        } catch (RuntimeException e) {
+            finish();
+            return;
+        }
+        if (zk.getSessionId() != sessionId) {
+            finish();
+            return;
+        }
+        String n = name;
+        if (n != null) {
+            ZkOps.delete(zk, dir + "/" + n).thenAccept(r -> afterDelete(r.code()));
+        } else {
+            ZkOps.children(zk, dir, null).thenAccept(r -> {
+                if (r.ok()) {
+                    for (String child : r.value()) {
+                        QueueNode qn = QueueNode.parse(child);
+                        if (qn != null && qn.id().equals(protectedId)) {
+                            name = child;
+                            attempt();
+                            return;
+                        }
+                    }
+                    finish(); // never created
+                } else {
+                    afterDelete(r.code());
+                }
+            });
+        }
+    }
+
+    private void afterDelete(Code code) {
+        switch (code) {
+            case OK, NONODE, SESSIONEXPIRED -> finish();
+            case CONNECTIONLOSS, OPERATIONTIMEOUT, SESSIONMOVED, REQUESTTIMEOUT -> {
+                if (session.state() != null && session.state().isConnected()) {
+                    attempt(); // the reconnection already happened before this callback
+                }
+            }
+            default -> {
+                LOG.warn("cannot delete queue node {}/{} of session 0x{}: {}; it stays until the session ends",
+                        dir, name != null ? name : "(id " + protectedId + ")", Long.toHexString(sessionId), code);
+                finish();
+            }
+        }
+    }
+
+    private void finish() {
+        if (done.compareAndSet(false, true)) {
+            Registration r = registration;
+            if (r != null) {
+                r.close();
+            }
+        }
+    }
+}

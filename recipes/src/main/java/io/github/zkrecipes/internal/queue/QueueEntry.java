@@ -1,0 +1,65 @@
+package io.github.zkrecipes.internal.queue;
+
+import java.util.List;
+
+/**
+ * This session's own node in a {@link SequentialQueue}: what the engine knows of it from its
+ * create reply. The {@code czxid} is the fencing token: ZooKeeper's transaction ids only grow, so
+ * a later grant always carries a larger one, even across container re-creation (where sequence
+ * numbers restart).
+ */
+public final class QueueEntry {
+    private final SequentialQueue queue;
+    private final QueueNode node;
+    private final long czxid;
+    private final long sessionId;
+    private volatile List<String> initialListing;
+
+    QueueEntry(SequentialQueue queue, QueueNode node, long czxid, long sessionId, List<String> initialListing) {
+        this.queue = queue;
+        this.node = node;
+        this.czxid = czxid;
+        this.sessionId = sessionId;
+        this.initialListing = initialListing;
+    }
+
+    public SequentialQueue queue() {
+        return queue;
+    }
+
+    public QueueNode node() {
+        return node;
+    }
+
+    /** The node's path, as the session's users see it (without the namespace). */
+    public String path() {
+        return queue.path() + "/" + node.name();
+    }
+
+    /** The node's path on the server (with the namespace). */
+    public String serverPath() {
+        return queue.serverPath() + "/" + node.name();
+    }
+
+    /** The transaction id that created the node: the fencing token. */
+    public long czxid() {
+        return czxid;
+    }
+
+    /** The session that owns the node (its {@code ephemeralOwner}). */
+    public long sessionId() {
+        return sessionId;
+    }
+
+    /** The listing pipelined with the create, for the first decision; handed out once. */
+    List<String> takeInitialListing() {
+        List<String> l = initialListing;
+        initialListing = null;
+        return l;
+    }
+
+    @Override
+    public String toString() {
+        return path() + " (czxid " + czxid + ", session 0x" + Long.toHexString(sessionId) + ")";
+    }
+}

@@ -1,0 +1,579 @@
+package io.github.zkrecipes.internal.queue;
+
+import io.github.zkrecipes.AccessDeniedException;
+import io.github.zkrecipes.CoordinationException;
+import io.github.zkrecipes.Registration;
+import io.github.zkrecipes.SessionLostException;
+import io.github.zkrecipes.SessionState;
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.Validation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher.Event.EventType;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared sequential-node queue: ordered ephemeral-sequential participation in one directory,
+ * the mechanism every zk-recipes recipe is built from. Internal; recipes contribute only a {@link
+ * WaitRule}.
+ *
+ * <h2>What it guarantees</h2>
+ * <ul>
+ *   <li><b>One node per join.</b> Nodes are created with a protected id in their name. If the
+ *       connection drops during the create (applied or not, the reply is lost), the engine waits
+ *       for the same session to come back, lists the directory and adopts the node carrying its id
+ *       instead of creating a second one. A join that gives up (deadline, interrupt, failure)
+ *       deletes whatever it may have created, in the background if the connection is down.
+ *   <li><b>Session binding.</b> A node is ours only if its {@code ephemeralOwner} is the session
+ *       that is current now; a node found by id but owned by an earlier session is left to die.
+ *   <li><b>Numeric order.</b> Nodes are ordered by their parsed sequence number as a 32-bit serial
+ *       number ({@link QueueNode#ORDER}); foreign children are ignored.
+ *   <li><b>One watch per waiter, on one node.</b> A waiter watches exactly what its rule names;
+ *       a release wakes only the waiter(s) watching that node. When the watched node is deleted
+ *       the waiter decides again on its last listing minus that node (rules are monotone, see
+ *       {@link WaitRule}), so a waiter behind the head is granted with no further round trip.
+ *   <li><b>No trust in wakeups.</b> Every wakeup, reconnection or stray event leads to a new
+ *       decision on real state; nothing is granted because something was signalled.
+ *   <li><b>Fencing.</b> Each entry carries its node's {@code czxid}, which only grows.
+ * </ul>
+ *
+ * <h2>Round trips</h2>
+ * <ul>
+ *   <li>join, uncontended: <b>1</b> (create and getChildren pipelined; ZooKeeper answers a
+ *       session's requests in order, so the listing includes the new node);
+ *   <li>each wait: +1 getData with a watch on the blocker (+1 getChildren for directory waits);
+ *       a wakeup by deletion of the blocker: 0 more if the local decision grants, else +1 listing;
+ *   <li>remove: 1 delete;
+ *   <li>a create whose reply was lost: +2 (getChildren, exists) after reconnecting.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Blocking calls run on the caller's thread; watch and session events only post to that caller's
+ * {@link Waiter}. Thread-safe; one instance may serve any number of callers.
+ */
+public final class SequentialQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(SequentialQueue.class);
+    /** ZooKeeper refuses packets over jute.maxbuffer (1 MiB by default); keep room for the header. */
+    public static final int MAX_DATA_BYTES = 1_000_000;
+    /** How long a single round trip may take even when the caller's deadline is shorter. */
+    static final java.time.Duration ROUND_TRIP_GRACE = java.time.Duration.ofSeconds(2);
+
+    private final ZkSession session;
+    private final String path;
+    private final String serverPath;
+
+    /**
+     * @param path the queue directory, as the session's users see it (without the namespace)
+     * @throws IllegalArgumentException naming the path if it is not a valid recipe path
+     */
+    public SequentialQueue(ZkSession session, String path) {
+        this.session = java.util.Objects.requireNonNull(session, "session");
+        this.path = Validation.recipePath(path);
+        this.serverPath = session.serverPath(path);
+    }
+
+    public ZkSession session() {
+        return session;
+    }
+
+    /** The directory, as the session's users see it. */
+    public String path() {
+        return path;
+    }
+
+    /** The directory on the server (with the namespace). */
+    public String serverPath() {
+        return serverPath;
+    }
+
+    /**
+     * Joins the queue and waits until {@code rule} grants, or the deadline passes.
+     *
+     * @return the granted entry, or empty if the deadline passed first (nothing is left behind)
+     * @throws InterruptedException if interrupted; nothing is left behind
+     * @throws SessionLostException if the session ended while waiting; nothing is left behind
+     */
+    public Optional<QueueEntry> join(NodeKind kind, int weight, byte[] data, WaitRule rule, Deadline deadline)
+            throws InterruptedException {
+        QueueEntry entry = enter(kind, weight, data, deadline);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        boolean granted = false;
+        try {
+            granted = await(entry, rule, deadline);
+            return granted ? Optional.of(entry) : Optional.empty();
+        } finally {
+            if (!granted) {
+                remove(entry);
+            }
+        }
+    }
+
+    /**
+     * Creates this caller's node (protected, ephemeral-sequential), creating the directory as a
+     * container if needed. One pipelined round trip when connected.
+     *
+     * @return the entry, or null if the deadline passed before a node could be created (nothing
+     *     is left behind)
+     */
+    public QueueEntry enter(NodeKind kind, int weight, byte[] data, Deadline deadline) throws InterruptedException {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight must be at least 1, was " + weight);
+        }
+        if (data != null && data.length > MAX_DATA_BYTES) {
+            throw new IllegalArgumentException("node data of " + data.length + " bytes for " + path
+                    + " exceeds the " + MAX_DATA_BYTES + "-byte limit");
+        }
+        session.ensureOpen();
+        String protectedId = UUID.randomUUID().toString().replace("-", "");
+        String prefix = serverPath + "/" + QueueNode.prefix(kind, weight, protectedId);
+        long attemptSession = 0; // the session of the last create sent, whose node may exist
+        QueueEntry entry = null;
+        try {
+            while (entry == null) {
+                if (!awaitConnected(deadline)) {
+                    return null;
+                }
+                ZooKeeper zk = session.zookeeper();
+                long sid = zk.getSessionId();
+                attemptSession = sid; // from here on a node may exist: clean up unless adopted
+                CompletableFuture<Reply<String>> created = ZkOps.createEphemeralSequential(zk, prefix, data,
+                        session.aclProvider().getAclForPath(serverPath));
+                CompletableFuture<Reply<List<String>>> listed = ZkOps.children(zk, serverPath, null);
+                // Even a zero timeout waits for the create's round trip (at least ROUND_TRIP_GRACE):
+                // "don't wait" means not waiting for other participants, not never getting an answer.
+                Deadline replies = deadline.atLeast(ROUND_TRIP_GRACE);
+                Reply<String> c = Reply.await(created, replies);
+                if (c == null) {
+                    return null; // deadline; the finally block removes the node if it was created
+                }
+                switch (c.code()) {
+                    case OK -> {
+                        if (c.stat().getEphemeralOwner() != sid) {
+                            throw new CoordinationException("created node is owned by session 0x"
+                                    + Long.toHexString(c.stat().getEphemeralOwner()), c.value(), sid, null);
+                        }
+                        Reply<List<String>> l = Reply.await(listed, replies);
+                        entry = new QueueEntry(this, QueueNode.parse(ZKPaths.getNodeFromPath(c.value())),
+                                c.stat().getCzxid(), sid, l != null && l.ok() ? l.value() : null);
+                    }
+                    case NONODE -> ensureDirectory();
+                    case NOAUTH -> throw new AccessDeniedException("not allowed to create a node in " + path,
+                            path, sid, KeeperException.create(c.code(), serverPath));
+                    case SESSIONEXPIRED -> awaitNewSession(sid, deadline);
+                    default -> {
+                        if (!c.connectionTrouble()) {
+                            throw new CoordinationException("cannot create a node in " + path + ": " + c.code(),
+                                    path, sid, KeeperException.create(c.code(), serverPath));
+                        }
+                        // The create may have been applied and only its reply lost.
+                        entry = recover(protectedId, sid, deadline);
+                        if (entry == null && !deadline.isExpired()) {
+                            continue;
+                        }
+                        if (entry == null) {
+                            return null;
+                        }
+                    }
+                }
+            }
+            return entry;
+        } finally {
+            if (entry == null && attemptSession != 0) {
+                Cleanup.deleteById(session, serverPath, protectedId, attemptSession);
+            }
+        }
+    }
+
+    /** After a lost create reply: find our node by its protected id, in the same session only. */
+    private QueueEntry recover(String protectedId, long sid, Deadline deadline) throws InterruptedException {
+        QueueMetrics.RECOVERIES.increment();
+        while (true) {
+            if (!awaitConnected(deadline)) {
+                return null;
+            }
+            ZooKeeper zk = session.zookeeper();
+            if (zk.getSessionId() != sid) {
+                return null; // the session that may have created it is gone, and its nodes with it
+            }
+            Deadline replies = deadline.atLeast(ROUND_TRIP_GRACE);
+            Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), replies);
+            if (l == null) {
+                return null;
+            }
+            if (l.connectionTrouble()) {
+                continue;
+            }
+            if (!l.ok()) {
+                return null; // NONODE: the directory is gone, so is any node in it
+            }
+            String found = null;
+            for (String child : l.value()) {
+                QueueNode n = QueueNode.parse(child);
+                if (n != null && n.id().equals(protectedId)) {
+                    found = child;
+                    break;
+                }
+            }
+            if (found == null) {
+                return null; // the create was not applied
+            }
+            Reply<Stat> s = Reply.await(ZkOps.exists(zk, serverPath + "/" + found), replies);
+            if (s == null) {
+                return null;
+            }
+            if (s.connectionTrouble()) {
+                continue;
+            }
+            if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sid) {
+                LOG.debug("adopted {} after a lost create reply", found);
+                return new QueueEntry(this, QueueNode.parse(found), s.value().getCzxid(), sid, l.value());
+            }
+            return null; // owned by another session, or already gone
+        }
+    }
+
+    /**
+     * Waits until {@code rule} grants {@code entry}, or the deadline passes.
+     *
+     * @return true if granted, false if the deadline passed (the entry stays: the caller removes it)
+     * @throws SessionLostException if the entry's session ended, or its node was deleted by someone else
+     */
+    public boolean await(QueueEntry entry, WaitRule rule, Deadline deadline) throws InterruptedException {
+        List<QueueNode> nodes = parse(entry.takeInitialListing());
+        Waiter waiter = new Waiter(entry.sessionId());
+        Registration registration = session.addStateListener(waiter);
+        ZooKeeper zk = null;
+        try {
+            String target = null;        // the blocker we are watching, if any
+            QueueNode blocker = null;
+            boolean childWatchArmed = false;
+            while (true) {
+                ensureAlive(entry);
+                zk = session.zookeeper();
+                if (nodes == null) {
+                    Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), deadline);
+                    if (l == null) {
+                        return false;
+                    }
+                    if (l.connectionTrouble()) {
+                        if (!awaitConnected(deadline)) {
+                            return false;
+                        }
+                        continue;
+                    }
+                    if (!l.ok()) {
+                        ensureAlive(entry);
+                        throw gone(entry, l.code());
+                    }
+                    nodes = parse(l.value());
+                }
+                int index = indexOf(nodes, entry.node());
+                if (index < 0) {
+                    ensureAlive(entry);
+                    throw gone(entry, Code.NONODE);
+                }
+                Decision decision = rule.decide(Collections.unmodifiableList(nodes.subList(0, index)), entry.node());
+                if (decision.isGranted()) {
+                    return true;
+                }
+                if (deadline.isExpired()) {
+                    return false;
+                }
+                if (decision.blocker() != null) {
+                    blocker = decision.blocker();
+                    target = serverPath + "/" + blocker.name();
+                    waiter.armedData(target);
+                    Reply<byte[]> r = Reply.await(ZkOps.data(zk, target, waiter), deadline);
+                    if (r == null) {
+                        return false;
+                    }
+                    if (r.code() == Code.NONODE) {
+                        // Gone before we looked (no watch was set): decide again without it.
+                        nodes = without(nodes, blocker);
+                        continue;
+                    }
+                    if (!r.ok()) {
+                        nodes = null;
+                        if (r.connectionTrouble() && !awaitConnected(deadline)) {
+                            return false;
+                        }
+                        continue;
+                    }
+                } else if (!childWatchArmed) {
+                    target = null;
+                    waiter.armedChildren(serverPath);
+                    Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, waiter), deadline);
+                    if (l == null) {
+                        return false;
+                    }
+                    if (!l.ok()) {
+                        nodes = null;
+                        if (l.connectionTrouble() && !awaitConnected(deadline)) {
+                            return false;
+                        }
+                        continue;
+                    }
+                    childWatchArmed = true;
+                    List<QueueNode> fresh = parse(l.value());
+                    if (!fresh.equals(nodes)) {
+                        nodes = fresh; // decide on what the watch was armed with
+                        continue;
+                    }
+                }
+                Object signal = waiter.next(deadline);
+                if (signal == null) {
+                    return false;
+                }
+                if (signal instanceof WatchedEvent e) {
+                    if (e.getType() == EventType.NodeChildrenChanged) {
+                        childWatchArmed = false;
+                        nodes = null;
+                    } else if (e.getType() == EventType.NodeDeleted && e.getPath().equals(target)) {
+                        nodes = without(nodes, blocker); // monotone rules: no listing needed
+                    } else {
+                        nodes = null; // data changed (a baton), or a stray event: look again
+                    }
+                } else {
+                    childWatchArmed = false; // after a reconnection, arm again to be sure
+                    nodes = null;
+                }
+            }
+        } finally {
+            registration.close();
+            waiter.disarm(zk);
+        }
+    }
+
+    /**
+     * Deletes the entry's node. Waits for the reply while the connection is up (one round trip);
+     * if it cannot be confirmed (connection trouble, interrupt), a background delete retries after
+     * every reconnection until it succeeds or the session ends. Never throws; keeps the interrupt
+     * flag.
+     */
+    public void remove(QueueEntry entry) {
+        if (session.isClosed() || session.sessionId() != entry.sessionId()) {
+            return; // the node's session is over: the ensemble deleted it
+        }
+        ZooKeeper zk;
+        try {
+            zk = session.zookeeper();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (zk.getSessionId() != entry.sessionId()) {
+            return;
+        }
+        if (!session.state().isConnected()) {
+            Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
+            return;
+        }
+        Reply<Void> r;
+        try {
+            // Bounded: ZooKeeper answers or reports connection loss within its read timeout.
+            r = Reply.await(ZkOps.delete(zk, entry.serverPath()),
+                    Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r = null;
+        }
+        if (r == null || r.connectionTrouble()) {
+            Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
+        } else if (!r.ok() && r.code() != Code.NONODE && r.code() != Code.SESSIONEXPIRED) {
+            LOG.warn("cannot delete {}: {}; it stays until its session ends", entry.path(), r.code());
+        }
+    }
+
+    /** The queue in order (one getChildren), foreign children left out; empty if the directory does not exist. */
+    public List<QueueNode> list() throws InterruptedException {
+        session.ensureOpen();
+        while (true) {
+            if (!awaitConnected(Deadline.none())) {
+                throw new IllegalStateException("unreachable");
+            }
+            Reply<List<String>> l = Reply.await(ZkOps.children(session.zookeeper(), serverPath, null), Deadline.none());
+            if (l.ok()) {
+                return parse(l.value());
+            }
+            if (l.code() == Code.NONODE) {
+                return List.of();
+            }
+            if (l.code() == Code.NOAUTH) {
+                throw new AccessDeniedException("not allowed to list " + path, path, session.sessionId(), null);
+            }
+            if (!l.connectionTrouble() && l.code() != Code.SESSIONEXPIRED) {
+                throw new CoordinationException("cannot list " + path + ": " + l.code(), path, session.sessionId(), null);
+            }
+        }
+    }
+
+    /**
+     * Every queue node with its data and stat, in queue order: one getChildren, then one getData
+     * per node, pipelined (about 2 round trips in all). Nodes deleted in between are left out.
+     */
+    public List<NodeInfo> describe() throws InterruptedException {
+        List<QueueNode> nodes = list();
+        ZooKeeper zk = session.zookeeper();
+        List<CompletableFuture<Reply<byte[]>>> replies = new ArrayList<>(nodes.size());
+        for (QueueNode n : nodes) {
+            replies.add(ZkOps.data(zk, serverPath + "/" + n.name(), null));
+        }
+        List<NodeInfo> out = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            Reply<byte[]> r = Reply.await(replies.get(i), Deadline.none());
+            if (r.ok()) {
+                out.add(new NodeInfo(nodes.get(i), r.value(), r.stat()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A queue node as read from the server.
+     *
+     * @param node the parsed name
+     * @param data the node data (see {@link io.github.zkrecipes.Participant#decode})
+     * @param stat the node's stat: {@code czxid} (fence), {@code ephemeralOwner} (session), {@code ctime}
+     */
+    public record NodeInfo(QueueNode node, byte[] data, Stat stat) {}
+
+    private void ensureAlive(QueueEntry entry) {
+        if (session.isClosed()) {
+            throw new SessionLostException("session closed while waiting", entry.path(), entry.sessionId(), null);
+        }
+        SessionState s = session.state();
+        if (s == SessionState.LOST || session.sessionId() != entry.sessionId()) {
+            throw new SessionLostException("session expired while waiting; the queue node is gone", entry.path(),
+                    entry.sessionId(), null);
+        }
+    }
+
+    private CoordinationException gone(QueueEntry entry, Code code) {
+        return new SessionLostException("queue node was deleted by someone else (" + code + ") while its session lives",
+                entry.path(), entry.sessionId(), null);
+    }
+
+    private void ensureDirectory() throws InterruptedException {
+        try {
+            ZKPaths.mkdirs(session.zookeeper(), serverPath, true, session.aclProvider(), true);
+        } catch (KeeperException.NoAuthException e) {
+            throw new AccessDeniedException("not allowed to create the directory " + path, path, session.sessionId(), e);
+        } catch (KeeperException e) {
+            Code c = e.code();
+            if (c != Code.CONNECTIONLOSS && c != Code.OPERATIONTIMEOUT && c != Code.SESSIONEXPIRED
+                    && c != Code.SESSIONMOVED && c != Code.NODEEXISTS) {
+                throw new CoordinationException("cannot create the directory " + path + ": " + c, path,
+                        session.sessionId(), e);
+            }
+            // connection trouble: the caller waits for the connection and tries again
+        }
+    }
+
+    /**
+     * Waits until the session is connected; false if the deadline passed first.
+     *
+     * @throws SessionLostException if the session is closed
+     */
+    private boolean awaitConnected(Deadline deadline) throws InterruptedException {
+        if (session.state().isConnected()) {
+            return true;
+        }
+        CountDownLatch latch = new CountDownLatch(1);
+        Registration r;
+        try {
+            r = session.addStateListener((state, id) -> {
+                if (state.isConnected() || state == SessionState.CLOSED) {
+                    latch.countDown();
+                }
+            });
+        } catch (IllegalStateException closed) {
+            throw new SessionLostException("session closed", path, session.sessionId(), null);
+        }
+        try {
+            if (session.state().isConnected()) {
+                return true;
+            }
+            if (deadline.isForever()) {
+                latch.await();
+            } else if (!latch.await(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            if (session.isClosed()) {
+                throw new SessionLostException("session closed", path, session.sessionId(), null);
+            }
+            return true;
+        } finally {
+            r.close();
+        }
+    }
+
+    private void awaitNewSession(long expired, Deadline deadline) throws InterruptedException {
+        // Curator replaces the expired handle; CONNECTED with a new id follows.
+        CountDownLatch latch = new CountDownLatch(1);
+        Registration r = session.addStateListener((state, id) -> {
+            if ((state == SessionState.CONNECTED && id != expired) || state == SessionState.CLOSED) {
+                latch.countDown();
+            }
+        });
+        try {
+            if (session.sessionId() != expired && session.state().isConnected()) {
+                return;
+            }
+            if (deadline.isForever()) {
+                latch.await();
+            } else {
+                latch.await(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            r.close();
+        }
+    }
+
+    static List<QueueNode> parse(List<String> children) {
+        if (children == null) {
+            return null;
+        }
+        List<QueueNode> nodes = new ArrayList<>(children.size());
+        for (String c : children) {
+            QueueNode n = QueueNode.parse(c);
+            if (n != null) {
+                nodes.add(n);
+            }
+        }
+        nodes.sort(QueueNode.ORDER);
+        return nodes;
+    }
+
+    private static int indexOf(List<QueueNode> nodes, QueueNode me) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).name().equals(me.name())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static List<QueueNode> without(List<QueueNode> nodes, QueueNode gone) {
+        List<QueueNode> copy = new ArrayList<>(nodes.size());
+        for (QueueNode n : nodes) {
+            if (!n.name().equals(gone.name())) {
+                copy.add(n);
+            }
+        }
+        return copy;
+    }
+}

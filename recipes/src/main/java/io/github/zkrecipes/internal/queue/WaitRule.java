@@ -1,0 +1,21 @@
+package io.github.zkrecipes.internal.queue;
+
+import java.util.List;
+
+/**
+ * A recipe's rule, as data: given the queue nodes ahead of the caller's own node (in queue order,
+ * foreign children removed), is the caller granted, or what must it wait for?
+ *
+ * <p><b>Contract: rules are monotone.</b> If a rule grants with some nodes ahead, it grants with
+ * any subset of them. The engine relies on this after a watched node is deleted: it removes that
+ * node from its last listing and asks again without another listing; a grant on that stale (larger)
+ * set is then also a grant on the true one. Nodes never appear ahead of an existing node, because
+ * sequence numbers only grow.
+ */
+@FunctionalInterface
+public interface WaitRule {
+    Decision decide(List<QueueNode> ahead, QueueNode me);
+
+    /** Granted at the head of the queue; otherwise wait for the node just ahead (lock, election). */
+    WaitRule EXCLUSIVE = (ahead, me) -> ahead.isEmpty() ? Decision.granted() : Decision.waitFor(ahead.get(ahead.size() - 1));
+}

@@ -1,0 +1,67 @@
+package io.github.zkrecipes.internal.queue;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The asynchronous ZooKeeper calls the engine makes, as futures. Asynchronous calls let the engine
+ * pipeline requests (a session's requests are answered in order) and wait with its own deadline.
+ * Callbacks run on the ZooKeeper client's event thread and only complete the future.
+ */
+final class ZkOps {
+    private ZkOps() {}
+
+    static CompletableFuture<Reply<String>> createEphemeralSequential(ZooKeeper zk, String prefix, byte[] data, List<ACL> acl) {
+        CompletableFuture<Reply<String>> f = new CompletableFuture<>();
+        QueueMetrics.CREATES.increment();
+        zk.create(prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL,
+                (rc, path, ctx, name, stat) -> Reply.complete(f, rc, name, stat), null);
+        return f;
+    }
+
+    static CompletableFuture<Reply<List<String>>> children(ZooKeeper zk, String path, Watcher watcher) {
+        CompletableFuture<Reply<List<String>>> f = new CompletableFuture<>();
+        QueueMetrics.LISTINGS.increment();
+        if (watcher != null) {
+            QueueMetrics.WATCHES.increment();
+        }
+        zk.getChildren(path, watcher, (rc, p, ctx, children, stat) -> Reply.complete(f, rc, children, stat), null);
+        return f;
+    }
+
+    /** getData rather than exists: on a missing node it leaves no watch behind. */
+    static CompletableFuture<Reply<byte[]>> data(ZooKeeper zk, String path, Watcher watcher) {
+        CompletableFuture<Reply<byte[]>> f = new CompletableFuture<>();
+        if (watcher != null) {
+            QueueMetrics.WATCHES.increment();
+        }
+        zk.getData(path, watcher, (rc, p, ctx, data, stat) -> Reply.complete(f, rc, data, stat), null);
+        return f;
+    }
+
+    static CompletableFuture<Reply<Stat>> exists(ZooKeeper zk, String path) {
+        CompletableFuture<Reply<Stat>> f = new CompletableFuture<>();
+        zk.exists(path, false, (rc, p, ctx, stat) -> Reply.complete(f, rc, stat, stat), null);
+        return f;
+    }
+
+    static CompletableFuture<Reply<Void>> delete(ZooKeeper zk, String path) {
+        CompletableFuture<Reply<Void>> f = new CompletableFuture<>();
+        QueueMetrics.DELETES.increment();
+        zk.delete(path, -1, (rc, p, ctx) -> Reply.complete(f, rc, null, null), null);
+        return f;
+    }
+
+    static CompletableFuture<Reply<List<OpResult>>> multi(ZooKeeper zk, List<Op> ops) {
+        CompletableFuture<Reply<List<OpResult>>> f = new CompletableFuture<>();
+        zk.multi(ops, (rc, p, ctx, results) -> Reply.complete(f, rc, results, null), null);
+        return f;
+    }
+}
