@@ -47,6 +47,11 @@ public final class ZkExtension implements BeforeAllCallback, AfterAllCallback, B
         ZkTest config = context.getRequiredTestClass().getAnnotation(ZkTest.class);
         int servers = config != null ? config.servers() : 1;
         int tick = config != null ? config.tickTimeMs() : 200;
+        boolean dropping = config != null && config.dropCreateReplies();
+        if (dropping) {
+            ReplyDroppingServerCnxnFactory.install();
+        }
+        context.getStore(NS).put("dropping", dropping);
         EmbeddedZooKeeper server = EmbeddedZooKeeper.builder().servers(servers).tickTime(Duration.ofMillis(tick)).start();
         context.getStore(NS).put("server", server);
         context.getStore(NS).put("admin", connectAdmin(server.connectString()));
@@ -84,8 +89,14 @@ public final class ZkExtension implements BeforeAllCallback, AfterAllCallback, B
                 admin.close();
             }
         } finally {
-            if (server != null) {
-                server.close();
+            try {
+                if (server != null) {
+                    server.close();
+                }
+            } finally {
+                if (Boolean.TRUE.equals(context.getStore(NS).remove("dropping", Boolean.class))) {
+                    ReplyDroppingServerCnxnFactory.uninstall();
+                }
             }
         }
     }

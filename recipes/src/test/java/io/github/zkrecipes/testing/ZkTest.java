@@ -21,4 +21,10 @@ public @interface ZkTest {
 
     /** Tick time in ms (default 200: the server grants sessions of 0.4 to 4 s). */
     int tickTimeMs() default 200;
+
+    /**
+     * Starts the server with {@link ReplyDroppingServerCnxnFactory}, so that tests can make a
+     * create's reply get lost after the create was applied.
+     */
+    boolean dropCreateReplies() default false;
 }

@@ -297,12 +297,12 @@ public final class SequentialQueue {
                 if (decision.blocker() != null) {
                     blocker = decision.blocker();
                     target = serverPath + "/" + blocker.name();
-                    waiter.armedData(target);
-                    Reply<byte[]> r = Reply.await(ZkOps.data(zk, target, waiter), deadline);
+                    Reply<byte[]> r = Reply.await(waiter.watchData(zk, target), deadline);
                     if (r == null) {
                         return false;
                     }
                     if (r.code() == Code.NONODE) {
+                        waiter.notArmed(target);
                         // Gone before we looked (no watch was set): decide again without it.
                         nodes = without(nodes, blocker);
                         continue;
@@ -316,8 +316,7 @@ public final class SequentialQueue {
                     }
                 } else if (!childWatchArmed) {
                     target = null;
-                    waiter.armedChildren(serverPath);
-                    Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, waiter), deadline);
+                    Reply<List<String>> l = Reply.await(waiter.watchChildren(zk, serverPath), deadline);
                     if (l == null) {
                         return false;
                     }
@@ -355,7 +354,7 @@ public final class SequentialQueue {
             }
         } finally {
             registration.close();
-            waiter.disarm(zk);
+            waiter.disarm();
         }
     }
 

@@ -6,22 +6,18 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One blocked caller's mailbox. ZooKeeper's event thread and the session's state thread only
  * <em>post</em> to it; the blocked caller alone takes signals and decides. One instance is the
  * watcher for every watch the caller sets, so re-arming the same path is deduplicated by the
- * client, and giving up removes exactly this caller's watches.
+ * client; giving up removes this caller's watches, on the server too once no other waiter of the
+ * session shares them ({@link WatchRegistry}).
  */
 final class Waiter implements Watcher, SessionStateListener {
-    private static final Logger LOG = LoggerFactory.getLogger(Waiter.class);
-
     /** Posted when the session re-connected: re-list, in case a watch event was missed. */
     static final Object RECHECK = new Object();
     /** Posted when the waiter's session is lost or closed. */
@@ -32,6 +28,7 @@ final class Waiter implements Watcher, SessionStateListener {
     // Watches this waiter set that have not fired yet; touched by the waiting thread only.
     private final Set<String> dataWatches = new HashSet<>();
     private final Set<String> childWatches = new HashSet<>();
+    private ZooKeeper handle;
 
     Waiter(long sessionId) {
         this.sessionId = sessionId;
@@ -60,12 +57,38 @@ final class Waiter implements Watcher, SessionStateListener {
         }
     }
 
-    void armedData(String path) {
-        dataWatches.add(path);
+    /** Sets a data watch on {@code path} for this waiter (getData: no watch is left on a missing node). */
+    java.util.concurrent.CompletableFuture<Reply<byte[]>> watchData(ZooKeeper zk, String path) {
+        bind(zk);
+        if (dataWatches.add(path)) {
+            return WatchRegistry.arm(zk, WatcherType.Data, path, () -> ZkOps.data(zk, path, this));
+        }
+        return ZkOps.data(zk, path, this); // already armed: the client and server deduplicate
     }
 
-    void armedChildren(String path) {
-        childWatches.add(path);
+    /** Sets a child watch on {@code path} for this waiter and lists it. */
+    java.util.concurrent.CompletableFuture<Reply<java.util.List<String>>> watchChildren(ZooKeeper zk, String path) {
+        bind(zk);
+        if (childWatches.add(path)) {
+            return WatchRegistry.arm(zk, WatcherType.Children, path, () -> ZkOps.children(zk, path, this));
+        }
+        return ZkOps.children(zk, path, this);
+    }
+
+    /** A data watch on {@code path} that the server refused to set (no node): nothing to remove. */
+    void notArmed(String path) {
+        if (dataWatches.remove(path)) {
+            WatchRegistry.fired(handle, WatcherType.Data, path);
+        }
+    }
+
+    private void bind(ZooKeeper zk) {
+        if (handle != zk) {
+            // A new handle (new session): the old handle's watches died with it.
+            dataWatches.clear();
+            childWatches.clear();
+            handle = zk;
+        }
     }
 
     /** The next signal, or null when the deadline passed. Bookkeeping of fired watches included. */
@@ -78,9 +101,11 @@ final class Waiter implements Watcher, SessionStateListener {
     private void consumed(Object s) {
         if (s instanceof WatchedEvent e) {
             if (e.getType() == Event.EventType.NodeChildrenChanged) {
-                childWatches.remove(e.getPath());
-            } else {
-                dataWatches.remove(e.getPath());
+                if (childWatches.remove(e.getPath())) {
+                    WatchRegistry.fired(handle, WatcherType.Children, e.getPath());
+                }
+            } else if (dataWatches.remove(e.getPath())) {
+                WatchRegistry.fired(handle, WatcherType.Data, e.getPath());
             }
         }
     }
@@ -89,40 +114,21 @@ final class Waiter implements Watcher, SessionStateListener {
      * Removes the watches that have not fired, on the server too, so that a caller that gave up
      * leaves nothing behind. Asynchronous: never blocks the caller.
      */
-    void disarm(ZooKeeper zk) {
+    void disarm() {
         Object s;
         while ((s = signals.poll()) != null) {
             consumed(s);
         }
-        if (zk == null) {
+        if (handle == null) {
             return;
         }
         for (String p : dataWatches) {
-            remove(zk, p, WatcherType.Data);
+            WatchRegistry.release(handle, WatcherType.Data, p);
         }
         for (String p : childWatches) {
-            remove(zk, p, WatcherType.Children);
+            WatchRegistry.release(handle, WatcherType.Children, p);
         }
         dataWatches.clear();
         childWatches.clear();
-    }
-
-    private void remove(ZooKeeper zk, String path, WatcherType type) {
-        try {
-            zk.removeWatches(path, this, type, false, (rc, p, ctx) -> {
-                Code code = Code.get(rc);
-                if (code != Code.OK && code != Code.NOWATCHER) {
-                    // Not connected: drop it on the client at least; the server forgets it with
-                    // the session or when it fires.
-                    try {
-                        zk.removeWatches(path, this, type, true, (rc2, p2, ctx2) -> { }, null);
-                    } catch (RuntimeException e) {
-                        LOG.debug("local watch removal on {} failed", path, e);
-                    }
-                }
-            }, null);
-        } catch (RuntimeException e) {
-            LOG.debug("watch removal on {} failed", path, e);
-        }
     }
 }
