@@ -28,7 +28,7 @@ class ZkSessionTest {
         assertEquals(zk.namespace(), session.namespace());
         assertEquals("/" + zk.namespace() + "/a/b", session.serverPath("/a/b"));
         assertEquals("/a/b", session.userPath("/" + zk.namespace() + "/a/b"));
-        assertTrue(session.negotiatedSessionTimeout().toMillis() <= ZkTestContext.SESSION_TIMEOUT.toMillis());
+        assertTrue(session.negotiatedSessionTimeout().toMillis() <= zk.sessionTimeout().toMillis());
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.client.FourLetterWordMain;
 
 /**
  * A ZooKeeper server, or an ensemble of several, running inside this JVM on free loopback ports:
@@ -68,6 +69,52 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** The client port of server {@code index}. */
     public int port(int index) {
         return specs.get(index).getPort();
+    }
+
+    /**
+     * The index of the server {@code client} is connected to, or -1 if it is not connected to any.
+     */
+    public int serverOf(org.apache.zookeeper.ZooKeeper client) {
+        if (server != null) {
+            return client.getState().isConnected() ? 0 : -1;
+        }
+        try {
+            InstanceSpec spec = cluster.findConnectionInstance(client);
+            return spec == null ? -1 : specs.indexOf(spec);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The role server {@code index} reports ({@code leader}, {@code follower}, {@code standalone}),
+     * or {@code down} if it does not answer. Asks with the {@code srvr} command.
+     */
+    public String mode(int index) {
+        try {
+            String out = FourLetterWordMain.send4LetterWord("127.0.0.1", port(index), "srvr");
+            for (String line : out.split("\\n")) {
+                if (line.startsWith("Mode: ")) {
+                    return line.substring(6).trim();
+                }
+            }
+            return "down";
+        } catch (Exception e) {
+            return "down";
+        }
+    }
+
+    /** The index of the ensemble's current leader (0 for a single server), or -1 if there is none. */
+    public int leader() {
+        if (server != null) {
+            return 0;
+        }
+        for (int i = 0; i < specs.size(); i++) {
+            if ("leader".equals(mode(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -170,6 +217,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
         /** Starts the server(s) and waits until they serve. */
         public EmbeddedZooKeeper start() {
+            // The diagnostic commands mode() and tests use; ZooKeeper reads this when a server starts.
+            if (System.getProperty("zookeeper.4lw.commands.whitelist") == null) {
+                System.setProperty("zookeeper.4lw.commands.whitelist", "srvr,stat,ruok,wchs,wchc,cons,mntr");
+            }
             List<InstanceSpec> specs = new ArrayList<>();
             List<Path> dirs = new ArrayList<>();
             try {

@@ -107,7 +107,9 @@ public final class ZkExtension implements BeforeAllCallback, AfterAllCallback, B
         ZooKeeper admin = classStore(context).get("admin", ZooKeeper.class);
         String method = context.getRequiredTestMethod().getName().replaceAll("[^A-Za-z0-9]", "");
         String namespace = "t" + TESTS.incrementAndGet() + "-" + method;
-        context.getStore(NS).put("ctx", new ZkTestContext(server, admin, namespace));
+        ZkTest config = context.getRequiredTestClass().getAnnotation(ZkTest.class);
+        int tick = config != null ? config.tickTimeMs() : 200;
+        context.getStore(NS).put("ctx", new ZkTestContext(server, admin, namespace, tick));
     }
 
     private static ExtensionContext.Store classStore(ExtensionContext context) {

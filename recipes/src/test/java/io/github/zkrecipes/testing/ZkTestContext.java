@@ -21,15 +21,15 @@ import org.apache.zookeeper.data.Stat;
  * that return only once the fault was observed.
  */
 public final class ZkTestContext {
-    /** The session timeout tests ask for: the most a 200 ms tick allows. */
-    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
+    private final Duration sessionTimeout;
 
     private final EmbeddedZooKeeper server;
     private final ZooKeeper admin;
     private final String namespace;
     private final List<ZkSession> sessions = new CopyOnWriteArrayList<>();
 
-    ZkTestContext(EmbeddedZooKeeper server, ZooKeeper admin, String namespace) {
+    ZkTestContext(EmbeddedZooKeeper server, ZooKeeper admin, String namespace, int tickTimeMs) {
+        this.sessionTimeout = Duration.ofMillis(20L * tickTimeMs);
         this.server = server;
         this.admin = admin;
         this.namespace = namespace;
@@ -57,10 +57,15 @@ public final class ZkTestContext {
     public ZkSession session(UnaryOperator<ZkSession.Builder> config) {
         ZkSession s = config.apply(ZkSession.builder(connectString())
                 .namespace(namespace)
-                .sessionTimeout(SESSION_TIMEOUT)
+                .sessionTimeout(sessionTimeout)
                 .connectionTimeout(TestTimeouts.scaled(Duration.ofSeconds(15)))).connect();
         sessions.add(s);
         return s;
+    }
+
+    /** The session timeout sessions ask for: the most the tick time allows (20 ticks). */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
     }
 
     /** A raw ZooKeeper client without namespace, for looking at the server directly. */
@@ -114,7 +119,7 @@ public final class ZkTestContext {
             }
         })) {
             CountDownLatch attached = new CountDownLatch(1);
-            ZooKeeper other = new ZooKeeper(connectString(), (int) SESSION_TIMEOUT.toMillis(), e -> {
+            ZooKeeper other = new ZooKeeper(connectString(), (int) sessionTimeout.toMillis(), e -> {
                 if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
                     attached.countDown();
                 }
