@@ -1,19 +1,20 @@
 package io.github.zkrecipes.internal.queue;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
  * A {@link WaitRule}'s answer: granted, or what must change before asking again.
  */
 public final class Decision {
-    private static final Decision GRANTED = new Decision(null, false);
-    private static final Decision CHILDREN = new Decision(null, true);
+    private static final Decision GRANTED = new Decision(List.of(), false);
+    private static final Decision CHILDREN = new Decision(List.of(), true);
 
-    private final QueueNode blocker;
+    private final List<QueueNode> blockers;
     private final boolean children;
 
-    private Decision(QueueNode blocker, boolean children) {
-        this.blocker = blocker;
+    private Decision(List<QueueNode> blockers, boolean children) {
+        this.blockers = blockers;
         this.children = children;
     }
 
@@ -27,7 +28,19 @@ public final class Decision {
      * baton). Only this one node is watched: nobody else is woken when it goes.
      */
     public static Decision waitFor(QueueNode node) {
-        return new Decision(Objects.requireNonNull(node, "node"), false);
+        return new Decision(List.of(Objects.requireNonNull(node, "node")), false);
+    }
+
+    /**
+     * Wait until any of {@code nodes} is deleted (or changes data). For the one head waiter of a
+     * counting rule, which can use whichever permit is freed first: only it watches the holders,
+     * so a release still wakes one waiter.
+     */
+    public static Decision waitForAny(List<QueueNode> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("nothing to wait for");
+        }
+        return new Decision(List.copyOf(nodes), false);
     }
 
     /**
@@ -40,12 +53,12 @@ public final class Decision {
     }
 
     public boolean isGranted() {
-        return blocker == null && !children;
+        return blockers.isEmpty() && !children;
     }
 
-    /** The one node to watch, or null. */
-    public QueueNode blocker() {
-        return blocker;
+    /** The nodes to watch; empty when granted or waiting for children. */
+    public List<QueueNode> blockers() {
+        return blockers;
     }
 
     public boolean waitsForChildren() {
@@ -54,6 +67,7 @@ public final class Decision {
 
     @Override
     public String toString() {
-        return isGranted() ? "granted" : children ? "wait for children" : "wait for " + blocker.name();
+        return isGranted() ? "granted" : children ? "wait for children"
+                : "wait for " + blockers.stream().map(QueueNode::name).toList();
     }
 }

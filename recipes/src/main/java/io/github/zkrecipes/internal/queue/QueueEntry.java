@@ -13,9 +13,11 @@ public final class QueueEntry {
     private final QueueNode node;
     private final long czxid;
     private final long sessionId;
+    private final byte[] data;
     private volatile List<String> initialListing;
 
-    QueueEntry(SequentialQueue queue, QueueNode node, long czxid, long sessionId, List<String> initialListing) {
+    QueueEntry(SequentialQueue queue, QueueNode node, long czxid, long sessionId, byte[] data, List<String> initialListing) {
+        this.data = data;
         this.queue = queue;
         this.node = node;
         this.czxid = czxid;
@@ -49,6 +51,11 @@ public final class QueueEntry {
     /** The session that owns the node (its {@code ephemeralOwner}). */
     public long sessionId() {
         return sessionId;
+    }
+
+    /** The data the node was created with. */
+    byte[] data() {
+        return data;
     }
 
     /** The listing pipelined with the create, for the first decision; handed out once. */

@@ -169,7 +169,7 @@ public final class SequentialQueue {
                         }
                         Reply<List<String>> l = Reply.await(listed, replies);
                         entry = new QueueEntry(this, QueueNode.parse(ZKPaths.getNodeFromPath(c.value())),
-                                c.stat().getCzxid(), sid, l != null && l.ok() ? l.value() : null);
+                                c.stat().getCzxid(), sid, data, l != null && l.ok() ? l.value() : null);
                     }
                     case NONODE -> ensureDirectory();
                     case NOAUTH -> throw new AccessDeniedException("not allowed to create a node in " + path,
@@ -181,7 +181,7 @@ public final class SequentialQueue {
                                     path, sid, KeeperException.create(c.code(), serverPath));
                         }
                         // The create may have been applied and only its reply lost.
-                        entry = recover(protectedId, sid, deadline);
+                        entry = recover(protectedId, sid, data, deadline);
                         if (entry == null && !deadline.isExpired()) {
                             continue;
                         }
@@ -200,7 +200,7 @@ public final class SequentialQueue {
     }
 
     /** After a lost create reply: find our node by its protected id, in the same session only. */
-    private QueueEntry recover(String protectedId, long sid, Deadline deadline) throws InterruptedException {
+    private QueueEntry recover(String protectedId, long sid, byte[] data, Deadline deadline) throws InterruptedException {
         QueueMetrics.RECOVERIES.increment();
         while (true) {
             if (!awaitConnected(deadline)) {
@@ -241,7 +241,7 @@ public final class SequentialQueue {
             }
             if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sid) {
                 LOG.debug("adopted {} after a lost create reply", found);
-                return new QueueEntry(this, QueueNode.parse(found), s.value().getCzxid(), sid, l.value());
+                return new QueueEntry(this, QueueNode.parse(found), s.value().getCzxid(), sid, data, l.value());
             }
             return null; // owned by another session, or already gone
         }
@@ -255,16 +255,16 @@ public final class SequentialQueue {
      */
     public boolean await(QueueEntry entry, WaitRule rule, Deadline deadline) throws InterruptedException {
         List<QueueNode> nodes = parse(entry.takeInitialListing());
+        boolean fresh = nodes != null;   // nodes came from a listing, not from a local decision
         Waiter waiter = new Waiter(entry.sessionId());
         Registration registration = session.addStateListener(waiter);
-        ZooKeeper zk = null;
         try {
-            String target = null;        // the blocker we are watching, if any
-            QueueNode blocker = null;
+            List<String> targets = List.of();   // the blockers we watch
             boolean childWatchArmed = false;
+            // The data version of each blocker already accounted for by a listing taken after it.
+            java.util.Map<String, Integer> seenVersions = new java.util.HashMap<>();
             while (true) {
-                ensureAlive(entry);
-                zk = session.zookeeper();
+                ZooKeeper zk = handleFor(entry);
                 if (nodes == null) {
                     Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), deadline);
                     if (l == null) {
@@ -281,6 +281,7 @@ public final class SequentialQueue {
                         throw gone(entry, l.code());
                     }
                     nodes = parse(l.value());
+                    fresh = true;
                 }
                 int index = indexOf(nodes, entry.node());
                 if (index < 0) {
@@ -289,33 +290,61 @@ public final class SequentialQueue {
                 }
                 Decision decision = rule.decide(Collections.unmodifiableList(nodes.subList(0, index)), entry.node());
                 if (decision.isGranted()) {
+                    if (!fresh && rule.allowsInsertion()) {
+                        nodes = null; // a node may have been inserted ahead: confirm on a listing
+                        continue;
+                    }
+                    if (rule.passesBaton() && index < nodes.size() - 1) {
+                        touch(zk, entry); // the waiter behind watches us: tell it to look again
+                    }
                     return true;
                 }
                 if (deadline.isExpired()) {
                     return false;
                 }
-                if (decision.blocker() != null) {
-                    blocker = decision.blocker();
-                    target = serverPath + "/" + blocker.name();
-                    Reply<byte[]> r = Reply.await(waiter.watchData(zk, target), deadline);
-                    if (r == null) {
-                        return false;
+                if (!decision.blockers().isEmpty()) {
+                    List<String> paths = new ArrayList<>();
+                    List<CompletableFuture<Reply<byte[]>>> replies = new ArrayList<>();
+                    for (QueueNode b : decision.blockers()) {
+                        String p = serverPath + "/" + b.name();
+                        paths.add(p);
+                        replies.add(waiter.watchData(zk, p)); // pipelined: one round trip for all
                     }
-                    if (r.code() == Code.NONODE) {
-                        waiter.notArmed(target);
-                        // Gone before we looked (no watch was set): decide again without it.
-                        nodes = without(nodes, blocker);
-                        continue;
-                    }
-                    if (!r.ok()) {
-                        nodes = null;
-                        if (r.connectionTrouble() && !awaitConnected(deadline)) {
+                    List<QueueNode> gone = new ArrayList<>();
+                    boolean relist = false;
+                    for (int i = 0; i < replies.size(); i++) {
+                        Reply<byte[]> r = Reply.await(replies.get(i), deadline);
+                        if (r == null) {
                             return false;
                         }
+                        if (r.code() == Code.NONODE) {
+                            waiter.notArmed(paths.get(i));
+                            gone.add(decision.blockers().get(i)); // gone before we looked
+                        } else if (!r.ok()) {
+                            relist = true;
+                            if (r.connectionTrouble() && !awaitConnected(deadline)) {
+                                return false;
+                            }
+                        } else if ((rule.allowsInsertion() || rule.passesBaton())
+                                && r.stat().getVersion() > seenVersions.getOrDefault(paths.get(i), 0)) {
+                            // Touched since we last looked: a node was inserted, or a baton passed.
+                            // The listing that follows sees it; this version is then accounted for.
+                            seenVersions.put(paths.get(i), r.stat().getVersion());
+                            relist = true;
+                        }
+                    }
+                    targets = paths;
+                    if (relist) {
+                        nodes = null;
+                        continue;
+                    }
+                    if (!gone.isEmpty()) {
+                        nodes = without(nodes, gone);
+                        fresh = false;
                         continue;
                     }
                 } else if (!childWatchArmed) {
-                    target = null;
+                    targets = List.of();
                     Reply<List<String>> l = Reply.await(waiter.watchChildren(zk, serverPath), deadline);
                     if (l == null) {
                         return false;
@@ -328,9 +357,10 @@ public final class SequentialQueue {
                         continue;
                     }
                     childWatchArmed = true;
-                    List<QueueNode> fresh = parse(l.value());
-                    if (!fresh.equals(nodes)) {
-                        nodes = fresh; // decide on what the watch was armed with
+                    List<QueueNode> listed = parse(l.value());
+                    if (!listed.equals(nodes)) {
+                        nodes = listed; // decide on what the watch was armed with
+                        fresh = true;
                         continue;
                     }
                 }
@@ -342,10 +372,11 @@ public final class SequentialQueue {
                     if (e.getType() == EventType.NodeChildrenChanged) {
                         childWatchArmed = false;
                         nodes = null;
-                    } else if (e.getType() == EventType.NodeDeleted && e.getPath().equals(target)) {
-                        nodes = without(nodes, blocker); // monotone rules: no listing needed
+                    } else if (e.getType() == EventType.NodeDeleted && targets.contains(e.getPath())) {
+                        nodes = without(nodes, List.of(nodeNamed(nodes, ZKPaths.getNodeFromPath(e.getPath()))));
+                        fresh = false; // monotone rules: no listing needed
                     } else {
-                        nodes = null; // data changed (a baton), or a stray event: look again
+                        nodes = null; // data changed (a baton, an insertion), or a stray event: look again
                     }
                 } else {
                     childWatchArmed = false; // after a reconnection, arm again to be sure
@@ -356,6 +387,60 @@ public final class SequentialQueue {
             registration.close();
             waiter.disarm();
         }
+    }
+
+    /**
+     * Inserts a node of {@code kind} at {@code origin}'s place in the queue: same sequence number,
+     * same session, so it orders beside {@code origin} and ahead of everyone who came after it.
+     * One {@code multi} creates it and touches {@code origin}'s data, so every waiter watching
+     * {@code origin} looks again and sees it (rules that allow this say so: {@link
+     * WaitRule#allowsInsertion()}). Then one {@code exists} reads its {@code czxid}. Used for a
+     * read-write lock's downgrade: the writer's read hold must keep later writers out after the
+     * write node goes.
+     *
+     * @throws io.github.zkrecipes.OwnershipLostException if {@code origin}'s node is gone
+     */
+    public QueueEntry insertBeside(QueueEntry origin, NodeKind kind, byte[] data) throws InterruptedException {
+        session.ensureOpen();
+        ensureAlive(origin);
+        String protectedId = UUID.randomUUID().toString().replace("-", "");
+        String name = QueueNode.prefix(kind, 1, protectedId)
+                + String.format(java.util.Locale.ROOT, "%010d", origin.node().sequence());
+        String nodePath = serverPath + "/" + name;
+        ZooKeeper zk = session.zookeeper();
+        Reply<List<org.apache.zookeeper.OpResult>> r = Reply.await(ZkOps.multi(zk, List.of(
+                org.apache.zookeeper.Op.create(nodePath, data, session.aclProvider().getAclForPath(serverPath),
+                        org.apache.zookeeper.CreateMode.EPHEMERAL),
+                org.apache.zookeeper.Op.setData(origin.serverPath(), origin.data(), -1))), Deadline.none());
+        if (!r.ok()) {
+            if (r.connectionTrouble()) {
+                Cleanup.deleteById(session, serverPath, protectedId, origin.sessionId());
+                throw new CoordinationException("connection lost while inserting beside " + origin.path()
+                        + "; nothing is held", path, origin.sessionId(), KeeperException.create(r.code()));
+            }
+            if (r.code() == Code.NOAUTH) {
+                throw new AccessDeniedException("not allowed to create a node in " + path, path, origin.sessionId(), null);
+            }
+            throw new io.github.zkrecipes.OwnershipLostException("the node to insert beside is gone (" + r.code() + ")",
+                    origin.path(), origin.sessionId());
+        }
+        Reply<Stat> st = Reply.await(ZkOps.exists(zk, nodePath), Deadline.none());
+        long czxid = st.ok() && st.value() != null ? st.value().getCzxid() : origin.czxid();
+        return new QueueEntry(this, QueueNode.parse(name), czxid, origin.sessionId(), data, null);
+    }
+
+    /** A data change on our own node, fire and forget; a lost one is covered by re-listing after reconnecting. */
+    private void touch(ZooKeeper zk, QueueEntry entry) {
+        zk.setData(entry.serverPath(), entry.data(), -1, (rc, p, ctx, stat) -> { }, null);
+    }
+
+    private static QueueNode nodeNamed(List<QueueNode> nodes, String name) {
+        for (QueueNode n : nodes) {
+            if (n.name().equals(name)) {
+                return n;
+            }
+        }
+        return null;
     }
 
     /**
@@ -458,6 +543,16 @@ public final class SequentialQueue {
         if (s == SessionState.LOST || session.sessionId() != entry.sessionId()) {
             throw new SessionLostException("session expired while waiting; the queue node is gone", entry.path(),
                     entry.sessionId(), null);
+        }
+    }
+
+    /** The current handle, if the entry's session is still the current one. */
+    private ZooKeeper handleFor(QueueEntry entry) {
+        ensureAlive(entry);
+        try {
+            return session.zookeeper();
+        } catch (IllegalStateException closed) {
+            throw new SessionLostException("session closed while waiting", entry.path(), entry.sessionId(), null);
         }
     }
 
@@ -566,10 +661,14 @@ public final class SequentialQueue {
         return -1;
     }
 
-    private static List<QueueNode> without(List<QueueNode> nodes, QueueNode gone) {
+    private static List<QueueNode> without(List<QueueNode> nodes, List<QueueNode> gone) {
         List<QueueNode> copy = new ArrayList<>(nodes.size());
         for (QueueNode n : nodes) {
-            if (!n.name().equals(gone.name())) {
+            boolean keep = true;
+            for (QueueNode g : gone) {
+                keep &= g == null || !n.name().equals(g.name());
+            }
+            if (keep) {
                 copy.add(n);
             }
         }

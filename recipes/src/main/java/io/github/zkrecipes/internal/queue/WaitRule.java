@@ -16,6 +16,25 @@ import java.util.List;
 public interface WaitRule {
     Decision decide(List<QueueNode> ahead, QueueNode me);
 
+    /**
+     * True if participants of this queue may insert nodes ahead of existing ones (a read-write
+     * lock's downgrade does). The engine then lists again before granting on a local decision, and
+     * whenever a blocker's data version shows it was touched: an inserted node is always announced
+     * by a data change on the node it is derived from.
+     */
+    default boolean allowsInsertion() {
+        return false;
+    }
+
+    /**
+     * True if a waiter granted under this rule must touch its node (a data change) so that the
+     * waiter behind it, which watches it, looks again: a counting rule, where a waiter's grant, not
+     * a deletion, makes the next one the head waiter.
+     */
+    default boolean passesBaton() {
+        return false;
+    }
+
     /** Granted at the head of the queue; otherwise wait for the node just ahead (lock, election). */
     WaitRule EXCLUSIVE = (ahead, me) -> ahead.isEmpty() ? Decision.granted() : Decision.waitFor(ahead.get(ahead.size() - 1));
 }

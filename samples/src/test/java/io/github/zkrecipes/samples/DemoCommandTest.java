@@ -1,0 +1,83 @@
+package io.github.zkrecipes.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.embedded.EmbeddedZooKeeper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code zkr demo} end to end, on real embedded ZooKeeper servers. */
+class DemoCommandTest {
+    private static final Pattern HEX = Pattern.compile("0x[0-9a-f]+");
+
+    @Test
+    void theDemoOnItsEmbeddedEnsembleTellsAndChecksTheWholeStory() {
+        Run run = Run.zkr("demo");
+
+        assertEquals(0, run.exitCode(), run.both());
+        assertEquals("", run.err(), run.both());
+        assertStoryTold(run);
+        assertTrue(run.out().contains("Started an embedded 3-server ensemble"), run.both());
+    }
+
+    @Test
+    void theDemoOnAGivenEnsembleWorksUnderItsOwnZnodeAndRemovesIt() throws Exception {
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
+            Run run = Run.zkr("demo", "--connect", zk.connectString());
+
+            assertEquals(0, run.exitCode(), run.both());
+            assertStoryTold(run);
+            Matcher base = Pattern.compile("working under (/zkr-demo-[0-9a-f]{8})").matcher(run.out());
+            assertTrue(base.find(), run.both());
+            try (ZkSession admin = ZkSession.connect(zk.connectString())) {
+                assertEquals(List.of("zookeeper"), admin.curator().getChildren().forPath("/"),
+                        base.group(1) + " should be gone");
+            }
+        }
+    }
+
+    private static void assertStoryTold(Run run) {
+        String out = run.out();
+        // Act one: the queue in arrival order, then grants in that order with growing fences.
+        int a = out.indexOf("holds the lock");
+        int b = out.indexOf("[bob]      fence");
+        int c = out.indexOf("[carol]    fence");
+        assertTrue(a > 0 && a < b && b < c, "queue listed in order alice, bob, carol:\n" + run.both());
+        List<Long> fences = hexes(line(out, "Fences increase with every new holder"));
+        assertEquals(3, fences.size(), run.both());
+        assertTrue(fences.get(0) < fences.get(1) && fences.get(1) < fences.get(2), run.both());
+        // Every "fence X > Y" printed is true.
+        Matcher m = Pattern.compile("fence (0x[0-9a-f]+) > (0x[0-9a-f]+)").matcher(out);
+        int comparisons = 0;
+        while (m.find()) {
+            assertTrue(Long.decode(m.group(1)) > Long.decode(m.group(2)), m.group() + "\n" + run.both());
+            comparisons++;
+        }
+        assertEquals(3, comparisons, run.both());
+        // Act two: bob is told, refused, and carol's value stays.
+        assertTrue(out.contains("His grant reports LOST"), run.both());
+        assertTrue(line(out, "[bob] tries his guarded write").contains("REJECTED"), run.both());
+        assertTrue(out.contains("OwnershipLostException"), run.both());
+        assertTrue(out.contains("still holds \"x=4\": [carol]'s value is kept"), run.both());
+        assertTrue(out.contains("Done in"), run.both());
+    }
+
+    private static String line(String text, String containing) {
+        return text.lines().filter(l -> l.contains(containing)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line with '" + containing + "' in:\n" + text));
+    }
+
+    private static List<Long> hexes(String line) {
+        List<Long> values = new ArrayList<>();
+        Matcher m = HEX.matcher(line);
+        while (m.find()) {
+            values.add(Long.decode(m.group()));
+        }
+        return values;
+    }
+}
