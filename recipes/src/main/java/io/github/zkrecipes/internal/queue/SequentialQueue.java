@@ -533,7 +533,23 @@ public final class SequentialQueue {
      * @param data the node data (see {@link io.github.zkrecipes.Participant#decode})
      * @param stat the node's stat: {@code czxid} (fence), {@code ephemeralOwner} (session), {@code ctime}
      */
-    public record NodeInfo(QueueNode node, byte[] data, Stat stat) {}
+    public record NodeInfo(QueueNode node, byte[] data, Stat stat) {
+        /** As the public introspection record, with {@code dir} the queue's user path. */
+        public io.github.zkrecipes.RecipeNode toRecipeNode(String dir) {
+            return new io.github.zkrecipes.RecipeNode(dir + "/" + node.name(), node.kind().segment(), node.weight(),
+                    stat.getCzxid(), stat.getEphemeralOwner(), io.github.zkrecipes.Participant.decode(data),
+                    java.time.Instant.ofEpochMilli(stat.getCtime()));
+        }
+    }
+
+    /** Every queue node as {@link io.github.zkrecipes.RecipeNode}, in queue order (about 2 round trips). */
+    public List<io.github.zkrecipes.RecipeNode> recipeNodes() throws InterruptedException {
+        List<io.github.zkrecipes.RecipeNode> out = new ArrayList<>();
+        for (NodeInfo n : describe()) {
+            out.add(n.toRecipeNode(path));
+        }
+        return out;
+    }
 
     private void ensureAlive(QueueEntry entry) {
         if (session.isClosed()) {

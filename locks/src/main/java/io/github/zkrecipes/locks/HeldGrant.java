@@ -1,0 +1,11 @@
+package io.github.zkrecipes.locks;
+
+import io.github.zkrecipes.Grant;
+import io.github.zkrecipes.internal.queue.QueueEntry;
+
+/** The one grant behind every handle of a hold. */
+final class HeldGrant extends Grant {
+    HeldGrant(QueueEntry entry) {
+        super(entry);
+    }
+}
