@@ -12,10 +12,32 @@ public final class Decision {
 
     private final List<QueueNode> blockers;
     private final boolean children;
+    private final boolean directory;
 
     private Decision(List<QueueNode> blockers, boolean children) {
+        this(blockers, children, false);
+    }
+
+    private Decision(List<QueueNode> blockers, boolean children, boolean directory) {
         this.blockers = blockers;
         this.children = children;
+        this.directory = directory;
+    }
+
+    /**
+     * This decision, also woken when the directory's data changes (a parameter of the rule stored
+     * there, such as a semaphore's permit count, was changed).
+     */
+    public Decision orDirectoryChange() {
+        if (blockers.isEmpty()) {
+            throw new IllegalStateException("only a wait for nodes can also wait for the directory");
+        }
+        return new Decision(blockers, false, true);
+    }
+
+    /** True if the directory's data is watched too. */
+    public boolean watchesDirectory() {
+        return directory;
     }
 
     /** The caller may proceed. */

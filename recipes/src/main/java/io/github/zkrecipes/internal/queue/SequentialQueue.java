@@ -263,10 +263,18 @@ public final class SequentialQueue {
             boolean childWatchArmed = false;
             // The data version of each blocker already accounted for by a listing taken after it.
             java.util.Map<String, Integer> seenVersions = new java.util.HashMap<>();
+            byte[] directoryData = null;
+            boolean directoryWatched = false;
+            boolean waited = false;
             while (true) {
                 ZooKeeper zk = handleFor(entry);
                 if (nodes == null) {
+                    CompletableFuture<Reply<byte[]>> dirReply = rule.readsDirectory() ? ZkOps.data(zk, serverPath, null) : null;
                     Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), deadline);
+                    if (dirReply != null) {
+                        Reply<byte[]> d = Reply.await(dirReply, deadline);
+                        directoryData = d != null && d.ok() ? d.value() : null;
+                    }
                     if (l == null) {
                         return false;
                     }
@@ -288,14 +296,18 @@ public final class SequentialQueue {
                     ensureAlive(entry);
                     throw gone(entry, Code.NONODE);
                 }
-                Decision decision = rule.decide(Collections.unmodifiableList(nodes.subList(0, index)), entry.node());
+                List<QueueNode> ahead = Collections.unmodifiableList(nodes.subList(0, index));
+                Decision decision = rule.readsDirectory() ? rule.decide(ahead, entry.node(), directoryData)
+                        : rule.decide(ahead, entry.node());
+                directoryData = null; // used once: later decisions on this listing keep what the rule learnt
                 if (decision.isGranted()) {
                     if (!fresh && rule.allowsInsertion()) {
                         nodes = null; // a node may have been inserted ahead: confirm on a listing
                         continue;
                     }
-                    if (rule.passesBaton() && index < nodes.size() - 1) {
-                        touch(zk, entry); // the waiter behind watches us: tell it to look again
+                    if (rule.passesBaton() && (waited || index < nodes.size() - 1)) {
+                        // The waiter behind (our listing may predate it) watches us: tell it to look again.
+                        touch(zk, entry);
                     }
                     return true;
                 }
@@ -309,6 +321,10 @@ public final class SequentialQueue {
                         String p = serverPath + "/" + b.name();
                         paths.add(p);
                         replies.add(waiter.watchData(zk, p)); // pipelined: one round trip for all
+                    }
+                    if (decision.watchesDirectory()) {
+                        directoryWatched = true;
+                        waiter.watchData(zk, serverPath); // its reply needs no check: a change wakes us
                     }
                     List<QueueNode> gone = new ArrayList<>();
                     boolean relist = false;
@@ -364,6 +380,7 @@ public final class SequentialQueue {
                         continue;
                     }
                 }
+                waited = true;
                 Object signal = waiter.next(deadline);
                 if (signal == null) {
                     return false;
@@ -372,6 +389,8 @@ public final class SequentialQueue {
                     if (e.getType() == EventType.NodeChildrenChanged) {
                         childWatchArmed = false;
                         nodes = null;
+                    } else if (directoryWatched && e.getPath().equals(serverPath)) {
+                        nodes = null; // a rule parameter changed: list again, with the directory's data
                     } else if (e.getType() == EventType.NodeDeleted && targets.contains(e.getPath())) {
                         nodes = without(nodes, List.of(nodeNamed(nodes, ZKPaths.getNodeFromPath(e.getPath()))));
                         fresh = false; // monotone rules: no listing needed

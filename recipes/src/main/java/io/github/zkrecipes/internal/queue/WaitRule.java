@@ -17,6 +17,20 @@ public interface WaitRule {
     Decision decide(List<QueueNode> ahead, QueueNode me);
 
     /**
+     * As {@link #decide(List, QueueNode)}, with the queue directory's data as read with the last
+     * listing, for rules with a parameter stored there (a semaphore's permit count); {@code null}
+     * when it was not read this time. Only called if {@link #readsDirectory()}.
+     */
+    default Decision decide(List<QueueNode> ahead, QueueNode me, byte[] directoryData) {
+        return decide(ahead, me);
+    }
+
+    /** True if every listing should also read the directory's data (one pipelined getData). */
+    default boolean readsDirectory() {
+        return false;
+    }
+
+    /**
      * True if participants of this queue may insert nodes ahead of existing ones (a read-write
      * lock's downgrade does). The engine then lists again before granting on a local decision, and
      * whenever a blocker's data version shows it was touched: an inserted node is always announced

@@ -37,7 +37,10 @@ final class Waiter implements Watcher, SessionStateListener {
     @Override
     public void process(WatchedEvent event) {
         // State-change events (type None) reach every watcher; the session listener covers them.
-        if (event.getType() != Event.EventType.None) {
+        // Watch-removal notices answer our own removeAllWatches: nothing changed.
+        Event.EventType type = event.getType();
+        if (type != Event.EventType.None && type != Event.EventType.DataWatchRemoved
+                && type != Event.EventType.ChildWatchRemoved && type != Event.EventType.PersistentWatchRemoved) {
             QueueMetrics.WAKEUPS.increment();
             signals.offer(event);
         }
