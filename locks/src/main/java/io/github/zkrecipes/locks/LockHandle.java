@@ -135,6 +135,9 @@ public final class LockHandle implements AutoCloseable {
         if (toRelease != null) {
             toRelease.close(); // outside the monitor: may wait for one round trip
         }
+        synchronized (holds) {
+            holds.forgetIfIdle();
+        }
     }
 
     @Override

@@ -1,13 +1,10 @@
 package io.github.zkrecipes.locks;
 
-import io.github.zkrecipes.Participant;
 import io.github.zkrecipes.RecipeNode;
-import io.github.zkrecipes.SessionLostException;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.Validation;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.NodeKind;
-import io.github.zkrecipes.internal.queue.QueueEntry;
 import io.github.zkrecipes.internal.queue.SequentialQueue;
 import io.github.zkrecipes.internal.queue.WaitRule;
 import java.time.Duration;
@@ -51,7 +48,7 @@ import java.util.Optional;
  *
  * <h2>Connection states</h2>
  * Waiters ride through a suspended connection until their deadline and fail with {@link
- * SessionLostException} if the session is lost. Holders' handles turn {@code UNCERTAIN} on
+ * io.github.zkrecipes.SessionLostException} if the session is lost. Holders' handles turn {@code UNCERTAIN} on
  * suspension, back to {@code HELD} after a confirming write on reconnection, or {@code LOST}.
  *
  * <h2>Threads</h2>
@@ -85,7 +82,7 @@ public final class ZkLock {
      * Acquires the lock, waiting as long as it takes.
      *
      * @throws InterruptedException if interrupted while waiting; nothing is left behind
-     * @throws SessionLostException if the session was lost while waiting
+     * @throws io.github.zkrecipes.SessionLostException if the session was lost while waiting
      */
     public LockHandle acquire() throws InterruptedException {
         return acquire(Deadline.none()).orElseThrow();
@@ -104,33 +101,13 @@ public final class ZkLock {
     }
 
     private Optional<LockHandle> acquire(Deadline deadline) throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException("interrupted before acquiring " + path());
-        }
-        Thread me = Thread.currentThread();
+        Reentrant.checkInterrupt(path());
         Holds holds = Holds.of(session, path(), "lock");
-        synchronized (holds) {
-            HeldGrant mine = holds.heldBy(me);
-            if (mine != null) {
-                holds.count++;
-                return Optional.of(new LockHandle(holds, mine, me));
-            }
+        LockHandle again = Reentrant.reenter(holds);
+        if (again != null) {
+            return Optional.of(again);
         }
-        Optional<QueueEntry> entry = queue.join(NodeKind.LOCK, 1, Participant.current(session).encode(),
-                WaitRule.EXCLUSIVE, deadline);
-        if (entry.isEmpty()) {
-            return Optional.empty();
-        }
-        HeldGrant grant = new HeldGrant(entry.get());
-        if (grant.state().isTerminal()) {
-            throw new SessionLostException("session lost as the lock was granted", grant.path(), grant.sessionId(), null);
-        }
-        synchronized (holds) {
-            holds.owner = me;
-            holds.grant = grant;
-            holds.count = 1;
-        }
-        return Optional.of(new LockHandle(holds, grant, me));
+        return Reentrant.join(session, queue, holds, NodeKind.LOCK, WaitRule.EXCLUSIVE, deadline);
     }
 
     /** True if the calling thread holds this lock (through this session). No round trip. */

@@ -5,6 +5,7 @@ import io.github.zkrecipes.embedded.EmbeddedZooKeeper;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.UUID;
+import org.apache.zookeeper.util.ServiceUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,12 +24,11 @@ import picocli.CommandLine.Option;
  * io.github.zkrecipes.Grant} subclass, since the lock recipe lives in its own module.
  */
 @Command(name = "demo",
-        mixinStandardHelpOptions = true,
         description = {
-            "A fair lock with fencing tokens, step by step: [alice], [bob] and [carol] take turns with ever "
-                    + "larger fences; then [bob]'s session expires while he holds the lock, [carol] is granted, "
-                    + "and [bob]'s late guarded write is rejected.",
-            "Without --connect it runs on an embedded 3-server ZooKeeper ensemble."})
+            "A fair lock with fencing tokens, told step by step.",
+            "%n[alice], [bob] and [carol] take turns with ever larger fences; then [bob]'s session expires "
+                    + "while he holds the lock, [carol] is granted, and [bob]'s late guarded write is rejected.",
+            "%nWithout --connect it runs on an embedded 3-server ZooKeeper ensemble.%n"})
 public final class DemoCommand extends ZkrCommand {
     private static final int EMBEDDED_SERVERS = 3;
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
@@ -47,10 +47,11 @@ public final class DemoCommand extends ZkrCommand {
              ZkSession alice = open(zk, "alice");
              ZkSession bob = open(zk, "bob");
              ZkSession carol = open(zk, "carol")) {
-            say.heading("zkr demo: a fair lock with fencing tokens, on ZooKeeper");
+            say.heading("zkr demo: a fair lock with fencing tokens, on ZooKeeper " + zooKeeperVersion());
             if (zk.embedded() != null) {
-                say.step("Started an embedded %d-server ensemble in %.1f s: %s", zk.embedded().size(),
-                        zk.startSeconds(), zk.connectString());
+                say.step("Started an embedded %d-server ensemble in %.1f s%s: %s", zk.embedded().size(),
+                        zk.startSeconds(), zk.attempts() > 1 ? " (second try, on fresh ports)" : "",
+                        zk.connectString());
             } else {
                 say.step("Connected to %s; working under %s (removed at the end).", zk.connectString(), base);
             }
@@ -83,6 +84,11 @@ public final class DemoCommand extends ZkrCommand {
                 (System.nanoTime() - started) / 1e9));
     }
 
+    private static String zooKeeperVersion() {
+        String full = org.apache.zookeeper.Version.getFullVersion(); // "3.9.4-<revision>, built on ..."
+        return full.split("[-,]", 2)[0];
+    }
+
     private static ZkSession open(Ensemble zk, String name) {
         return ZkSession.builder(zk.connectString())
                 .participantId(name)
@@ -91,15 +97,27 @@ public final class DemoCommand extends ZkrCommand {
     }
 
     /** The ensemble the demo runs on: embedded (and stopped on close), or the user's. */
-    private record Ensemble(String connectString, EmbeddedZooKeeper embedded, double startSeconds)
+    private record Ensemble(String connectString, EmbeddedZooKeeper embedded, double startSeconds, int attempts)
             implements AutoCloseable {
         static Ensemble open(String connect) {
             if (connect != null) {
-                return new Ensemble(connect, null, 0);
+                return new Ensemble(connect, null, 0, 0);
             }
             long t0 = System.nanoTime();
-            EmbeddedZooKeeper zk = EmbeddedZooKeeper.builder().servers(EMBEDDED_SERVERS).start();
-            return new Ensemble(zk.connectString(), zk, (System.nanoTime() - t0) / 1e9);
+            EmbeddedZooKeeper zk;
+            int attempts = 1;
+            try {
+                zk = EmbeddedZooKeeper.builder().servers(EMBEDDED_SERVERS).start();
+            } catch (IllegalStateException firstTry) {
+                // Free ports are picked before the servers bind them; another process may take one meanwhile.
+                attempts++;
+                zk = EmbeddedZooKeeper.builder().servers(EMBEDDED_SERVERS).start();
+            }
+            // Every embedded server's start makes System.exit ZooKeeper's fatal-error handler; a server
+            // failing later (its election port taken, say) must not end zkr's JVM, nor a test's: the
+            // demo then fails with a message, or goes on with the quorum that is left.
+            ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
+            return new Ensemble(zk.connectString(), zk, (System.nanoTime() - t0) / 1e9, attempts);
         }
 
         @Override

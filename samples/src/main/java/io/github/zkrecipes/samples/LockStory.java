@@ -102,7 +102,7 @@ final class LockStory {
         say.step("[bob] stalls (think: a long GC pause) past his %d s session timeout.",
                 bobSession.negotiatedSessionTimeout().toSeconds());
         ServerSideExpiry.expire(bobSession, connectString, STEP_TIMEOUT);
-        say.detail("The ensemble expires his session 0x%x and deletes his lock node; his process knows nothing yet.",
+        say.detail("The ensemble expires his session 0x%x and deletes his lock node while he is paused.",
                 b.sessionId());
 
         DemoGrant cg = await(c, "[carol] to be granted");

@@ -6,6 +6,7 @@ import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code zkr}: the zk-recipes samples as one command line. Each subcommand is one class; every
@@ -24,6 +25,7 @@ import picocli.CommandLine.IVersionProvider;
  * the commands with their output captured: commands print only through picocli's writers.
  */
 @Command(name = "zkr",
+        scope = ScopeType.INHERIT, // every subcommand gets --help and --version too
         mixinStandardHelpOptions = true,
         versionProvider = Zkr.Versions.class,
         description = "Coordination recipes on Apache ZooKeeper, as runnable samples.",
