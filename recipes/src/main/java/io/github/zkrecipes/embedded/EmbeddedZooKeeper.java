@@ -219,7 +219,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         public EmbeddedZooKeeper start() {
             // The diagnostic commands mode() and tests use; ZooKeeper reads this when a server starts.
             if (System.getProperty("zookeeper.4lw.commands.whitelist") == null) {
-                System.setProperty("zookeeper.4lw.commands.whitelist", "srvr,stat,ruok,wchs,wchc,cons,mntr");
+                System.setProperty("zookeeper.4lw.commands.whitelist", "srvr,stat,ruok,wchs,wchc,wchp,cons,mntr");
             }
             List<InstanceSpec> specs = new ArrayList<>();
             List<Path> dirs = new ArrayList<>();

@@ -100,6 +100,29 @@ public final class ZkTestContext {
     }
 
     /**
+     * The paths the server holds watches on (from the {@code wchp} command), as users see them:
+     * with the test's namespace removed. Paths outside the namespace are left out.
+     */
+    public java.util.Set<String> serverWatchedPaths() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        String prefix = "/" + namespace();
+        for (int i = 0; i < server.size(); i++) {
+            String text;
+            try {
+                text = org.apache.zookeeper.client.FourLetterWordMain.send4LetterWord("127.0.0.1", server.port(i), "wchp");
+            } catch (Exception e) {
+                continue; // a stopped server holds no watches
+            }
+            for (String line : text.split("\n")) {
+                if (line.startsWith(prefix + "/")) {
+                    out.add(line.strip().substring(prefix.length()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Expires {@code session}'s ZooKeeper session on the server, as the ensemble would after a
      * partition longer than the session timeout: a second client attaches to the session with its
      * id and password and closes it. Returns after {@code session} observed {@link

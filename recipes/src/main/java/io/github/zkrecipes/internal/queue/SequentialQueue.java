@@ -570,6 +570,90 @@ public final class SequentialQueue {
         return out;
     }
 
+    /**
+     * Waits until the head of the queue (its first node in queue order) is no longer {@code known},
+     * and returns the new head with its data and stat, or empty if the queue is empty. For
+     * observers that are not in the queue (an election's watchers of the leader).
+     *
+     * <p>{@code known} is the name of the head last seen, {@code ""} for "the queue was empty", or
+     * {@code null} to return the current head at once. Exactly one watch is set while waiting: on
+     * the head node (only a deletion or data change of the head wakes the caller, so joins and
+     * leaves behind it cost nothing), on the directory's children when the queue is empty, or an
+     * exists watch on the directory when it does not exist. Connection trouble and session loss
+     * are ridden through (looked at again once connected); a change missed while disconnected is
+     * found by the listing that follows. Cost: 1 getChildren + 1 getData per call that returns at
+     * once; +1 getData (the watch) and another such pair per change waited for.
+     *
+     * @throws InterruptedException if interrupted; the watch is removed
+     * @throws SessionLostException if the session is closed
+     */
+    public Optional<NodeInfo> awaitHead(String known) throws InterruptedException {
+        Waiter waiter = new Waiter(session.sessionId());
+        Registration registration;
+        try {
+            registration = session.addStateListener(waiter);
+        } catch (IllegalStateException closed) {
+            throw new SessionLostException("session closed", path, session.sessionId(), null);
+        }
+        boolean knownEmpty = known != null && known.isEmpty();
+        try {
+            boolean armed = false; // a watch is set on what we saw: wait for it before looking again
+            while (true) {
+                if (armed) {
+                    waiter.next(Deadline.none()); // any signal: look again, trust nothing
+                    armed = false;
+                }
+                awaitConnected(Deadline.none());
+                ZooKeeper zk = session.zookeeper();
+                Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), Deadline.none());
+                if (l.code() == Code.NOAUTH) {
+                    throw new AccessDeniedException("not allowed to list " + path, path, session.sessionId(), null);
+                }
+                if (l.code() == Code.NONODE || (l.ok() && parse(l.value()).isEmpty())) {
+                    if (!knownEmpty) {
+                        return Optional.empty();
+                    }
+                    if (l.ok()) {
+                        // Only a join can change an empty queue: watch the children of the directory.
+                        Reply<List<String>> w = Reply.await(waiter.watchChildren(zk, serverPath), Deadline.none());
+                        armed = w.ok() && parse(w.value()).isEmpty();
+                    } else {
+                        // No directory yet (or reaped): an exists watch fires when it is created.
+                        Reply<Stat> e = Reply.await(waiter.watchExists(zk, serverPath), Deadline.none());
+                        armed = e.code() == Code.NONODE;
+                    }
+                    continue;
+                }
+                if (!l.ok()) {
+                    if (!l.connectionTrouble() && l.code() != Code.SESSIONEXPIRED) {
+                        throw new CoordinationException("cannot list " + path + ": " + l.code(), path,
+                                session.sessionId(), null);
+                    }
+                    continue; // wait for the connection, then look again
+                }
+                QueueNode head = parse(l.value()).get(0);
+                String headPath = serverPath + "/" + head.name();
+                if (head.name().equals(known)) {
+                    // getData, not exists: if the head is already gone no watch is left behind.
+                    Reply<byte[]> d = Reply.await(waiter.watchData(zk, headPath), Deadline.none());
+                    if (d.code() == Code.NONODE) {
+                        waiter.notArmed(headPath);
+                    }
+                    armed = d.ok();
+                    continue;
+                }
+                Reply<byte[]> d = Reply.await(ZkOps.data(zk, headPath, null), Deadline.none());
+                if (d.ok()) {
+                    return Optional.of(new NodeInfo(head, d.value(), d.stat()));
+                }
+                // gone in between, or connection trouble: look again
+            }
+        } finally {
+            registration.close();
+            waiter.disarm();
+        }
+    }
+
     private void ensureAlive(QueueEntry entry) {
         if (session.isClosed()) {
             throw new SessionLostException("session closed while waiting", entry.path(), entry.sessionId(), null);

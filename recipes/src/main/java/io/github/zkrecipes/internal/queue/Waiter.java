@@ -69,6 +69,18 @@ final class Waiter implements Watcher, SessionStateListener {
         return ZkOps.data(zk, path, this); // already armed: the client and server deduplicate
     }
 
+    /**
+     * Sets an exists watch on {@code path}, which stays on a missing node until it is created: for
+     * waiting until a directory appears.
+     */
+    java.util.concurrent.CompletableFuture<Reply<org.apache.zookeeper.data.Stat>> watchExists(ZooKeeper zk, String path) {
+        bind(zk);
+        if (dataWatches.add(path)) {
+            return WatchRegistry.arm(zk, WatcherType.Data, path, () -> ZkOps.existsWatch(zk, path, this));
+        }
+        return ZkOps.existsWatch(zk, path, this);
+    }
+
     /** Sets a child watch on {@code path} for this waiter and lists it. */
     java.util.concurrent.CompletableFuture<Reply<java.util.List<String>>> watchChildren(ZooKeeper zk, String path) {
         bind(zk);

@@ -52,6 +52,14 @@ final class ZkOps {
         return f;
     }
 
+    /** exists with a watcher: unlike getData, it leaves a watch on a missing node (fires when it is created). */
+    static CompletableFuture<Reply<Stat>> existsWatch(ZooKeeper zk, String path, Watcher watcher) {
+        CompletableFuture<Reply<Stat>> f = new CompletableFuture<>();
+        QueueMetrics.WATCHES.increment();
+        zk.exists(path, watcher, (rc, p, ctx, stat) -> Reply.complete(f, rc, stat, stat), null);
+        return f;
+    }
+
     static CompletableFuture<Reply<Void>> delete(ZooKeeper zk, String path) {
         CompletableFuture<Reply<Void>> f = new CompletableFuture<>();
         QueueMetrics.DELETES.increment();
