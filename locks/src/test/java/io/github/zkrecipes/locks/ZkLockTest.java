@@ -283,6 +283,67 @@ class ZkLockTest {
     }
 
     @Test
+    void aReleaseDuringAConnectionLossNeverLeavesTheLockUnusable(ZkTestContext zk) throws Exception {
+        ZkSession holder = zk.session();
+        ZkSession other = zk.session();
+        ZkLock lock = new ZkLock(holder, PATH);
+        LockHandle held = lock.acquire();
+        zk.server().stop(0);
+        ZkTestContext.awaitState(holder, io.github.zkrecipes.SessionState.SUSPENDED);
+        held.close(); // no exception, no wait for the connection
+        assertEquals(GrantState.RELEASED, held.state());
+        assertFalse(lock.isHeldByCurrentThread());
+        zk.server().restart(0);
+        ZkTestContext.awaitState(holder, io.github.zkrecipes.SessionState.RECONNECTED);
+        try (LockHandle h = new ZkLock(other, PATH).acquire()) { // granted once the background delete lands
+            assertTrue(h.fence() > held.fence());
+        }
+        try (LockHandle again = lock.acquire()) { // and the old holder's thread takes it afresh
+            assertTrue(again.isHeld());
+            assertEquals(1, again.holdCount());
+        }
+        awaitQueued(zk, 0);
+    }
+
+    @Test
+    void spuriousNotificationsOnTheWatchedNodeGrantNothing(ZkTestContext zk) throws Exception {
+        LockHandle held = new ZkLock(zk.session(), PATH).acquire();
+        ZkLock other = new ZkLock(zk.session(), PATH);
+        Worker<Long> waiter = Worker.start("waiter", () -> {
+            try (LockHandle h = other.acquire()) {
+                return h.fence();
+            }
+        });
+        awaitQueued(zk, 2);
+        Await.until("the waiter to watch the holder", () -> zk.serverWatchCount() == 1);
+        String holderNode = zk.serverPath(PATH) + "/" + held.path().substring(held.path().lastIndexOf('/') + 1);
+        for (int i = 0; i < 3; i++) {
+            zk.admin().setData(holderNode, ("poke" + i).getBytes(), -1); // fires the waiter's data watch
+            Await.until("the waiter to watch again", () -> zk.serverWatchCount() == 1);
+        }
+        Await.stillFalse("the waiter granted by a data change", waiter::isDone, Duration.ofMillis(200));
+        assertTrue(held.isHeld());
+        held.close();
+        assertTrue(waiter.result() > held.fence());
+    }
+
+    @Test
+    void closingTheSessionUnderABlockedAcquireFailsItClearlyAndLeavesNothing(ZkTestContext zk) throws Exception {
+        LockHandle held = new ZkLock(zk.session(), PATH).acquire();
+        ZkSession s = zk.session();
+        Worker<LockHandle> waiter = Worker.start("waiter", () -> new ZkLock(s, PATH).acquire());
+        awaitQueued(zk, 2);
+        s.close();
+        Throwable failure = waiter.failure();
+        assertInstanceOf(io.github.zkrecipes.SessionLostException.class, failure);
+        assertTrue(failure.getMessage().contains("closed"), failure.getMessage());
+        awaitQueued(zk, 1);
+        held.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ZkLock(s, PATH).acquire());
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
     void badArgumentsAreRejectedNamingTheValue(ZkTestContext zk) throws Exception {
         ZkSession s = zk.session();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ZkLock(s, "locks/x"));

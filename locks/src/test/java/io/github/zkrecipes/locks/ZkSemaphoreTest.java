@@ -29,6 +29,7 @@ class ZkSemaphoreTest {
     void neverMoreThanNPermitsAreHeldAtOnce(ZkTestContext zk) throws Exception {
         AtomicInteger held = new AtomicInteger();
         AtomicInteger maxHeld = new AtomicInteger();
+        List<long[]> intervals = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Worker<Void>> workers = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
             ZkSemaphore sem = new ZkSemaphore(zk.session(), PATH, 3);
@@ -36,9 +37,11 @@ class ZkSemaphoreTest {
             workers.add(Worker.start("client-" + c, () -> {
                 for (int i = 0; i < 8; i++) {
                     try (Lease lease = sem.acquire(k)) {
+                        long from = System.nanoTime();
                         int now = held.addAndGet(k);
                         maxHeld.accumulateAndGet(now, Math::max);
                         held.addAndGet(-k);
+                        intervals.add(new long[] {from, System.nanoTime(), k});
                     }
                 }
                 return null;
@@ -48,6 +51,19 @@ class ZkSemaphoreTest {
             w.result();
         }
         assertTrue(maxHeld.get() <= 3, "more than N permits held at once: " + maxHeld.get());
+        // Sweep line over the hold intervals (each inside its lease's real hold): never above N.
+        List<long[]> events = new ArrayList<>();
+        for (long[] iv : intervals) {
+            events.add(new long[] {iv[0], iv[2]});
+            events.add(new long[] {iv[1], -iv[2]});
+        }
+        events.sort((x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1])); // ends first
+        long level = 0;
+        for (long[] e : events) {
+            level += e[1];
+            assertTrue(level <= 3, "sweep line: " + level + " permits held at once");
+        }
+        assertEquals(64, intervals.size());
         assertTrue(maxHeld.get() >= 2, "the test never overlapped holders: " + maxHeld.get());
         assertEquals(List.of(), zk.children(PATH));
     }
