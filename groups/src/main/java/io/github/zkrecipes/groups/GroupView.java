@@ -1,0 +1,377 @@
+package io.github.zkrecipes.groups;
+
+import io.github.zkrecipes.Registration;
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.Validation;
+import io.github.zkrecipes.internal.queue.NodeKind;
+import io.github.zkrecipes.internal.queue.QueueNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live view of a {@link ZkGroup}'s members, id to {@link Member}, kept current with one
+ * persistent recursive watch on the group's path.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>No gaps.</b> A persistent watch is never re-armed, so no change between two events is
+ *       missed while connected. After a reconnection (events may have been lost) or a session
+ *       expiry (the watch died; it is added again) the view lists the group again, reads every
+ *       member, and reports only the differences: it converges to what the server holds.
+ *   <li><b>In order.</b> Events, read replies and reconnections are handled on one thread in the
+ *       order ZooKeeper delivered them (the server's order); listeners are called on that thread,
+ *       one at a time, in that order. A new listener is first told {@code joined} for every
+ *       current member.
+ *   <li><b>One id, one member.</b> If two nodes carry the same id (a duplicate join about to be
+ *       refused), only the earliest is shown.
+ * </ul>
+ *
+ * <h2>Cost in ZooKeeper round trips</h2>
+ * Opening: 1 addWatch + 1 getChildren + 1 (one getData per member, pipelined). Each join or data
+ * change: 1 getData of that node only; each leave: 0. After a reconnection or expiry: a re-read
+ * of the group as at opening. The view holds exactly one server-side watch; {@link #close()}
+ * removes it.
+ *
+ * <h2>What it does not guarantee</h2>
+ * A view is a cache: reads are sequentially consistent, so it may lag the ensemble, and while
+ * the connection is down it shows the last known members. A member that joins and leaves
+ * between two reads may never be reported. While disconnected no events arrive; the differences
+ * come after reconnecting.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe. One thread per view ({@code zkr-group-view}), stopped by {@link #close()}.
+ */
+public final class GroupView implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupView.class);
+
+    private final ZkSession session;
+    private final String path;
+    private final String serverPath;
+    private final PersistentWatch watch;
+    // Confined to the view's thread:
+    private final Map<String, Member> byNode = new HashMap<>();
+    private final Map<String, TreeMap<QueueNode, Member>> byId = new HashMap<>();
+    private final List<GroupListener> listeners = new ArrayList<>();
+    private long resyncGeneration;
+    private int pendingResyncReads;
+    // Shared:
+    private final ConcurrentLinkedQueue<Condition> conditions = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    private volatile Map<String, Member> members = Map.of();
+    private volatile boolean closed;
+
+    private record Condition(Predicate<Map<String, Member>> test, CompletableFuture<Boolean> done) { }
+
+    GroupView(ZkSession session, String path, String serverPath) {
+        this.session = session;
+        this.path = path;
+        this.serverPath = serverPath;
+        this.watch = new PersistentWatch(session, serverPath, AddWatchMode.PERSISTENT_RECURSIVE,
+                "zkr-group-view" + path, this::onEvent, this::resync);
+    }
+
+    void start() throws InterruptedException {
+        watch.start();
+        try {
+            loaded.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("view of " + path + " failed to load", e.getCause());
+        }
+    }
+
+    /** The members now, id to member, in join order. An immutable snapshot. */
+    public Map<String, Member> members() {
+        return members;
+    }
+
+    /** The member with {@code id} now, or null. */
+    public Member member(String id) {
+        return members.get(id);
+    }
+
+    /** The number of members now. */
+    public int size() {
+        return members.size();
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /**
+     * Adds a listener: it is first told {@code joined} for every current member, then every later
+     * change, on the view's thread. The registration removes it.
+     */
+    public Registration addListener(GroupListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        ensureOpen();
+        watch.post(() -> {
+            for (Member m : members.values()) {
+                call(listener, l -> l.joined(m));
+            }
+            listeners.add(listener);
+        });
+        return () -> watch.post(() -> listeners.remove(listener));
+    }
+
+    /**
+     * Waits until the members satisfy {@code condition} (checked after every change), or the
+     * timeout passes.
+     *
+     * @return true if it held in time, false on timeout or if the view was closed
+     */
+    public boolean await(Predicate<Map<String, Member>> condition, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(condition, "condition");
+        Validation.timeout(timeout);
+        ensureOpen();
+        Condition c = new Condition(condition, new CompletableFuture<>());
+        conditions.add(c);
+        watch.post(() -> check(c));
+        if (closed) {
+            c.done().complete(false);
+        }
+        try {
+            return c.done().get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            conditions.remove(c);
+        }
+    }
+
+    /** Waits until the group has exactly {@code n} members, or the timeout passes; false on timeout. */
+    public boolean awaitSize(int n, Duration timeout) throws InterruptedException {
+        if (n < 0) {
+            throw new IllegalArgumentException("member count must not be negative, was " + n);
+        }
+        return await(m -> m.size() == n, timeout);
+    }
+
+    private void check(Condition c) {
+        try {
+            if (c.test().test(members)) {
+                c.done().complete(true);
+            }
+        } catch (RuntimeException e) {
+            c.done().completeExceptionally(e);
+        }
+    }
+
+    // ---- the state machine, on the view's thread ----
+
+    private void onEvent(WatchedEvent e) {
+        String p = e.getPath();
+        if (p == null || !p.startsWith(serverPath + "/") || p.indexOf('/', serverPath.length() + 1) >= 0) {
+            return; // the group node itself, or something deeper
+        }
+        String name = ZKPaths.getNodeFromPath(p);
+        QueueNode q = QueueNode.parse(name);
+        if (q == null || q.kind() != NodeKind.MEMBER) {
+            return;
+        }
+        switch (e.getType()) {
+            case NodeCreated, NodeDataChanged -> read(name, -1);
+            case NodeDeleted -> remove(name);
+            default -> { }
+        }
+    }
+
+    /** One getData of one node; its reply is applied on this thread, in order. */
+    private void read(String name, long generation) {
+        ZooKeeper zk;
+        try {
+            zk = session.zookeeper();
+        } catch (RuntimeException closedSession) {
+            return;
+        }
+        Zk.getData(zk, serverPath + "/" + name, null).thenAccept(r -> watch.post(() -> applyRead(name, r, generation)));
+    }
+
+    private void applyRead(String name, Zk.Result<byte[]> r, long generation) {
+        if (r.ok()) {
+            Member m = MemberData.member(path, name, r.value(), r.stat());
+            if (m == null) {
+                remove(name); // not member data: not a member
+            } else {
+                Member old = byNode.get(name);
+                if (old == null || r.stat().getVersion() >= old.version()) {
+                    upsert(name, m);
+                }
+            }
+        } else if (r.code() == Code.NONODE) {
+            remove(name);
+        }
+        // connection trouble: the reconnection re-reads everything
+        if (generation == resyncGeneration && generation >= 0 && --pendingResyncReads == 0) {
+            loaded.complete(null);
+        }
+    }
+
+    private void upsert(String name, Member m) {
+        Member old = byNode.get(name);
+        if (old != null && !old.id().equals(m.id())) {
+            remove(name); // someone rewrote the node with another id
+        }
+        QueueNode q = QueueNode.parse(name);
+        Member before = effective(m.id());
+        byNode.put(name, m);
+        byId.computeIfAbsent(m.id(), id -> new TreeMap<>(QueueNode.ORDER)).put(q, m);
+        changed(before, effective(m.id()));
+    }
+
+    private void remove(String name) {
+        Member old = byNode.remove(name);
+        if (old == null) {
+            return;
+        }
+        Member before = effective(old.id());
+        TreeMap<QueueNode, Member> nodes = byId.get(old.id());
+        nodes.remove(QueueNode.parse(name));
+        if (nodes.isEmpty()) {
+            byId.remove(old.id());
+        }
+        changed(before, effective(old.id()));
+    }
+
+    private Member effective(String id) {
+        TreeMap<QueueNode, Member> nodes = byId.get(id);
+        return nodes == null || nodes.isEmpty() ? null : nodes.firstEntry().getValue();
+    }
+
+    private void changed(Member before, Member after) {
+        if (Objects.equals(before, after)) {
+            return;
+        }
+        publish();
+        if (before == null) {
+            listeners.forEach(l -> call(l, x -> x.joined(after)));
+        } else if (after == null) {
+            listeners.forEach(l -> call(l, x -> x.left(before)));
+        } else if (!before.node().equals(after.node()) || !before.sameData(after)) {
+            listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
+        }
+        for (Condition c : conditions) {
+            check(c);
+        }
+    }
+
+    private void publish() {
+        List<Member> all = new ArrayList<>(byId.size());
+        for (TreeMap<QueueNode, Member> nodes : byId.values()) {
+            all.add(nodes.firstEntry().getValue());
+        }
+        all.sort((a, b) -> Long.compare(a.czxid(), b.czxid()));
+        Map<String, Member> m = new LinkedHashMap<>();
+        for (Member x : all) {
+            m.put(x.id(), x);
+        }
+        members = Collections.unmodifiableMap(m);
+    }
+
+    private void call(GroupListener l, java.util.function.Consumer<GroupListener> event) {
+        try {
+            event.accept(l);
+        } catch (RuntimeException e) {
+            LOG.warn("group listener {} of {} threw", l, path, e);
+        }
+    }
+
+    /** Lists the group and reads every member: after opening, reconnecting, or a new session. */
+    private void resync(ZooKeeper zk) {
+        if (zk == null) {
+            return;
+        }
+        long generation = ++resyncGeneration;
+        Zk.getChildren(zk, serverPath).thenAccept(r -> watch.post(() -> onListing(r, generation)));
+    }
+
+    private void onListing(Zk.Result<List<String>> r, long generation) {
+        if (generation != resyncGeneration) {
+            return; // a later re-read is under way
+        }
+        if (!r.ok() && r.code() != Code.NONODE) {
+            return; // connection trouble: the reconnection re-reads
+        }
+        Set<String> listed = new HashSet<>();
+        if (r.ok()) {
+            for (String child : r.value()) {
+                QueueNode q = QueueNode.parse(child);
+                if (q != null && q.kind() == NodeKind.MEMBER) {
+                    listed.add(child);
+                }
+            }
+        }
+        // Replies are handled in server order: a member known now but not listed was deleted
+        // before the listing.
+        for (String known : new ArrayList<>(byNode.keySet())) {
+            if (!listed.contains(known)) {
+                remove(known);
+            }
+        }
+        pendingResyncReads = listed.size();
+        if (listed.isEmpty()) {
+            loaded.complete(null);
+        }
+        for (String name : listed) {
+            read(name, generation);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("view of " + path + " is closed");
+        }
+    }
+
+    /**
+     * Removes the view's watch from the server (waiting at most about a session timeout) and stops
+     * its thread. Pending {@link #await} calls return false. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Duration wait;
+        try {
+            wait = session.isClosed() ? Duration.ZERO : session.negotiatedSessionTimeout();
+        } catch (RuntimeException e) {
+            wait = Duration.ZERO;
+        }
+        watch.close(wait);
+        for (Condition c : conditions) {
+            c.done().complete(false);
+        }
+        loaded.complete(null);
+    }
+
+    @Override
+    public String toString() {
+        return "GroupView[" + path + ", " + members.size() + " members]";
+    }
+}

@@ -1,0 +1,186 @@
+package io.github.zkrecipes.groups;
+
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.queue.Deadline;
+import io.github.zkrecipes.internal.queue.NodeKind;
+import io.github.zkrecipes.internal.queue.QueueEntry;
+import io.github.zkrecipes.internal.queue.QueueNode;
+import io.github.zkrecipes.internal.queue.SequentialQueue;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A group of live members: each member is an ephemeral node under the group's path carrying its
+ * member id and data, alive exactly as long as the session that joined it.
+ *
+ * <pre>{@code
+ * ZkGroup workers = new ZkGroup(session, "/groups/workers");
+ * try (Membership me = workers.join("worker-7", "host-a:8080");
+ *      GroupView view = workers.view()) {
+ *     view.addListener(new GroupListener() {
+ *         public void joined(Member m) { rebalance(view.members()); }
+ *         public void left(Member m) { rebalance(view.members()); }
+ *     });
+ *     view.awaitSize(3, Duration.ofSeconds(30)); // a quorum of three
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>One node per join.</b> Member nodes are made by the shared queue engine: a create whose
+ *       reply is lost is adopted, not repeated; a join that fails removes its node.
+ *   <li><b>Unique ids.</b> A join lists the group and reads every member's id; if a live member
+ *       with the same id joined earlier (lower sequence number), the join removes its own node and
+ *       throws {@link DuplicateMemberException}. Of two joins with the same id at once, exactly
+ *       one stays: the one with the lower sequence number, which every contender can see (a
+ *       listing taken after one's own create contains every earlier node). A {@link GroupView}
+ *       shows, for an id, only the earliest node, so a loser about to remove itself is never
+ *       reported as a member.
+ *   <li><b>Re-join after expiry</b> (on by default, see {@link #withAutoRejoin}): when the
+ *       session expires the member's node is gone; the {@link Membership} re-joins in the new
+ *       session with its latest data and tells its listeners.
+ * </ul>
+ *
+ * <h2>Cost in ZooKeeper round trips</h2>
+ * join: 1 (create and list, pipelined) + 1 (list, then one getData per member, pipelined) for the
+ * duplicate check; update: 1 setData; leave: 1 delete; {@link #members()}: about 2. A view costs
+ * 1 read per membership change (see {@link GroupView}).
+ *
+ * <h2>What it does not guarantee</h2>
+ * A member is a lease: it exists while its session does, and a paused or partitioned process may
+ * still believe it is a member until it sees {@code SUSPENDED}/{@code LOST}. A crashed member's id
+ * stays taken until its session times out. A duplicate check while the connection drops may miss
+ * a member whose data could not be read (then two nodes carry the id; views show the earlier).
+ *
+ * <h2>Threads</h2>
+ * An immutable, thread-safe descriptor; no I/O in the constructor.
+ */
+public final class ZkGroup {
+    private final ZkSession session;
+    private final SequentialQueue queue;
+    private final boolean autoRejoin;
+
+    /**
+     * The group at {@code path}.
+     *
+     * @throws IllegalArgumentException naming the path if it is invalid
+     */
+    public ZkGroup(ZkSession session, String path) {
+        this(new SequentialQueue(Objects.requireNonNull(session, "session"), path), true);
+    }
+
+    private ZkGroup(SequentialQueue queue, boolean autoRejoin) {
+        this.session = queue.session();
+        this.queue = queue;
+        this.autoRejoin = autoRejoin;
+    }
+
+    /** This group, with memberships that re-join after session expiry ({@code true}, the default) or not. */
+    public ZkGroup withAutoRejoin(boolean rejoin) {
+        return new ZkGroup(queue, rejoin);
+    }
+
+    public String path() {
+        return queue.path();
+    }
+
+    public ZkSession session() {
+        return session;
+    }
+
+    /**
+     * Joins the group as {@code memberId} with {@code data}, waiting for a connection if needed.
+     *
+     * @return the membership; close it to leave
+     * @throws IllegalArgumentException naming the id if it is not a valid member id, or if the data
+     *     is over the ZooKeeper node size limit
+     * @throws DuplicateMemberException if a live member already has the id (nothing is left behind)
+     */
+    public Membership join(String memberId, byte[] data) throws InterruptedException {
+        MemberData.validateId(memberId);
+        byte[] copy = Objects.requireNonNull(data, "data").clone();
+        if (copy.length > SequentialQueue.MAX_DATA_BYTES - MemberData.MAX_ID_LENGTH * 4) {
+            throw new IllegalArgumentException("data of " + copy.length + " bytes for member '" + memberId
+                    + "' is over the node size limit");
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted before joining " + path());
+        }
+        Membership m = new Membership(this, memberId, copy, autoRejoin);
+        m.start();
+        return m;
+    }
+
+    /** As {@link #join(String, byte[])}, with the data as UTF-8 text. */
+    public Membership join(String memberId, String data) throws InterruptedException {
+        return join(memberId, Objects.requireNonNull(data, "data").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Opens a live view of the group and waits until it has read the group once.
+     *
+     * @return the view; close it to remove its watch
+     */
+    public GroupView view() throws InterruptedException {
+        GroupView v = new GroupView(session, queue.path(), session.serverPath(queue.path()));
+        try {
+            v.start();
+            return v;
+        } catch (InterruptedException | RuntimeException e) {
+            v.close();
+            throw e;
+        }
+    }
+
+    /** The members now, id to member, in join order (about 2 round trips). */
+    public Map<String, Member> members() throws InterruptedException {
+        Map<String, Member> out = new LinkedHashMap<>();
+        for (SequentialQueue.NodeInfo n : queue.describe()) {
+            if (n.node().kind() == NodeKind.MEMBER) {
+                Member m = MemberData.member(path(), n.node().name(), n.data(), n.stat());
+                if (m != null) {
+                    out.putIfAbsent(m.id(), m); // the earliest node holds the id
+                }
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Creates a member node and checks that no earlier live member has the id.
+     *
+     * @throws DuplicateMemberException if one has (the new node is removed first)
+     */
+    QueueEntry enterUnique(String memberId, byte[] data) throws InterruptedException {
+        QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, MemberData.encode(memberId, data), Deadline.none());
+        boolean ok = false;
+        try {
+            for (SequentialQueue.NodeInfo n : queue.describe()) {
+                QueueNode node = n.node();
+                if (node.kind() == NodeKind.MEMBER && !node.name().equals(entry.node().name())
+                        && memberId.equals(MemberData.id(n.data())) && QueueNode.ORDER.compare(node, entry.node()) < 0) {
+                    throw new DuplicateMemberException(memberId, path(), path() + "/" + node.name(),
+                            n.stat().getEphemeralOwner(), entry.sessionId());
+                }
+            }
+            ok = true;
+            return entry;
+        } finally {
+            if (!ok) {
+                queue.remove(entry);
+            }
+        }
+    }
+
+    void remove(QueueEntry entry) {
+        queue.remove(entry);
+    }
+
+    @Override
+    public String toString() {
+        return "ZkGroup[" + path() + "]";
+    }
+}
