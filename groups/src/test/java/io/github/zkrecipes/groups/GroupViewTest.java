@@ -1,0 +1,138 @@
+package io.github.zkrecipes.groups;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.testing.Await;
+import io.github.zkrecipes.testing.ZkTest;
+import io.github.zkrecipes.testing.ZkTestContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+@ZkTest
+class GroupViewTest {
+    private static final String PATH = "/groups/workers";
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    /** Records every event as text, in the order the view delivered them. */
+    static final class Recorder implements GroupListener {
+        final List<String> events = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void joined(Member m) {
+            events.add("joined " + m.id() + "=" + m.dataAsString());
+        }
+
+        @Override
+        public void left(Member m) {
+            events.add("left " + m.id());
+        }
+
+        @Override
+        public void dataChanged(Member before, Member after) {
+            events.add("changed " + after.id() + "=" + after.dataAsString());
+        }
+    }
+
+    @Test
+    void aViewConvergesAfterJoinsUpdatesAndLeavesAndListenersFireInOrder(ZkTestContext zk) throws Exception {
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        Membership early = group.join("early", "e");
+        try (GroupView view = new ZkGroup(zk.session(), PATH).view()) {
+            assertEquals(Set.of("early"), view.members().keySet());
+            Recorder r = new Recorder();
+            view.addListener(r);
+            Membership a = group.join("a", "1");
+            a.update("2");
+            Membership b = group.join("b", "x");
+            a.close();
+            early.close();
+            assertTrue(view.await(m -> m.keySet().equals(Set.of("b")), PATIENCE), view.members().toString());
+            assertEquals(List.of("joined early=e", "joined a=1", "changed a=2", "joined b=x", "left a", "left early"),
+                    r.events);
+            assertEquals(1, zk.serverWatchCount() - 0, "one persistent watch for the view");
+            b.close();
+            assertTrue(view.awaitSize(0, PATIENCE));
+        }
+        assertEquals(0, zk.serverWatchCount());
+    }
+
+    @Test
+    void aChangeCostsOneReadOfThatNodeOnly(ZkTestContext zk) throws Exception {
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        List<Membership> ms = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ms.add(group.join("m" + i, "d"));
+        }
+        try (GroupView view = group.view()) {
+            assertEquals(20, view.size());
+            Recorder r = new Recorder();
+            view.addListener(r);
+            Await.until("replay", () -> r.events.size() == 20);
+            ms.get(7).update("new");
+            Await.until("change seen", () -> r.events.size() == 21);
+            assertEquals("changed m7=new", r.events.get(20));
+            assertEquals("new", view.member("m7").dataAsString());
+            assertEquals("d", view.member("m8").dataAsString());
+        } finally {
+            ms.forEach(Membership::close);
+        }
+    }
+
+    @Test
+    void aViewConvergesWhenAMembersSessionIsClosedOrExpires(ZkTestContext zk) throws Exception {
+        ZkSession crashing = zk.session();
+        ZkSession expiring = zk.session();
+        new ZkGroup(crashing, PATH).join("crash", "c");
+        Membership exp = new ZkGroup(expiring, PATH).withAutoRejoin(false).join("exp", "e");
+        Membership stay = new ZkGroup(zk.session(), PATH).join("stay", "s");
+        try (GroupView view = new ZkGroup(zk.session(), PATH).view()) {
+            assertEquals(new TreeSet<>(Set.of("crash", "exp", "stay")), new TreeSet<>(view.members().keySet()));
+            Recorder r = new Recorder();
+            view.addListener(r);
+            crashing.close();
+            assertTrue(view.await(m -> !m.containsKey("crash"), PATIENCE));
+            zk.expire(expiring);
+            assertTrue(view.await(m -> m.keySet().equals(Set.of("stay")), PATIENCE), view.members().toString());
+            assertEquals("left crash", r.events.get(3));
+            assertEquals("left exp", r.events.get(4));
+            exp.close();
+            stay.close();
+        }
+    }
+
+    @Test
+    void aViewSeesARejoinedMemberAfterItsOwnSessionExpired(ZkTestContext zk) throws Exception {
+        ZkSession viewSession = zk.session();
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        try (Membership m = group.join("w", "1"); GroupView view = new ZkGroup(viewSession, PATH).view()) {
+            Recorder r = new Recorder();
+            view.addListener(r);
+            zk.expire(viewSession); // the view's own watch dies with its session
+            m.update("2");          // a change it cannot see until it re-reads
+            Membership other = group.join("x", "y");
+            assertTrue(view.await(v -> v.size() == 2 && "2".equals(v.get("w").dataAsString()), PATIENCE),
+                    view.members().toString());
+            assertTrue(r.events.containsAll(List.of("joined w=1", "changed w=2", "joined x=y")), r.events.toString());
+            Await.until("exactly one watch: the view's, re-added on the new session", () -> zk.serverWatchCount() == 1);
+            other.close();
+        }
+    }
+
+    @Test
+    void aClosedViewsAwaitReturnsFalseAndListenersStop(ZkTestContext zk) throws Exception {
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        GroupView view = group.view();
+        assertFalse(view.awaitSize(1, Duration.ZERO));
+        view.close();
+        view.close();
+        assertEquals(Map.of(), view.members());
+    }
+}
