@@ -1,73 +1,82 @@
 package io.github.zkrecipes.samples;
 
 import io.github.zkrecipes.ZkSession;
-import io.github.zkrecipes.embedded.EmbeddedZooKeeper;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.UUID;
-import org.apache.zookeeper.util.ServiceUtils;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
- * {@code zkr demo}: a fair lock with fencing tokens, told step by step on the terminal. Three
- * sessions, [alice], [bob] and [carol], take the lock in queue order with ever larger fences
- * (act one); then [bob]'s session is expired on the ensemble while he holds the lock, [carol] is
- * granted, and [bob]'s late guarded write is rejected while [carol]'s value stays (act two).
+ * {@code zkr demo}: the recipes at work, told step by step on the terminal. Three sessions,
+ * [alice], [bob] and [carol], each acting on a thread of its own ({@link Actor}):
+ * <ol>
+ *   <li>a fair lock taken in queue order with ever larger fences;
+ *   <li>the stale holder: [bob]'s session is expired on the ensemble while he holds the lock,
+ *       [carol] is granted, and [bob]'s late guarded write is rejected while [carol]'s value stays;
+ *   <li>a semaphore of 2 permits among the three;
+ *   <li>a read-write lock: readers share, a writer waits for them, a later reader waits behind it.
+ * </ol>
  *
  * <p>Without {@code --connect} it starts an embedded 3-server ensemble (tick time 200 ms) and
  * works under {@code /demo}. With {@code --connect} it works under a fresh {@code
  * /zkr-demo-<random>} on that ensemble. Either way it removes its znodes at the end. It takes a
- * few seconds and never sleeps: every step waits on a future or a latch.
- *
- * <p>Uses only the core: {@link ZkSession}, the queue engine and a bare {@link
- * io.github.zkrecipes.Grant} subclass, since the lock recipe lives in its own module.
+ * few seconds and never sleeps: every step waits on a future, or on a read of the queue that
+ * shows a waiter in place.
  */
 @Command(name = "demo",
         description = {
-            "A fair lock with fencing tokens, told step by step.",
-            "%n[alice], [bob] and [carol] take turns with ever larger fences; then [bob]'s session expires "
-                    + "while he holds the lock, [carol] is granted, and [bob]'s late guarded write is rejected.",
-            "%nWithout --connect it runs on an embedded 3-server ZooKeeper ensemble.%n"})
+            "The recipes at work, told step by step: a fair lock with fencing tokens, a stale holder's write "
+                    + "rejected, a semaphore, a read-write lock.",
+            "%nWithout --connect it runs on an embedded 3-server ZooKeeper ensemble; with --connect it works under "
+                    + "a fresh /zkr-demo-<random> znode and removes it at the end.%n"})
 public final class DemoCommand extends ZkrCommand {
     private static final int EMBEDDED_SERVERS = 3;
-    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
-    @Option(names = "--connect", paramLabel = "host:port[,...]",
-            description = "A ZooKeeper ensemble to use instead of the embedded one; the demo works under a fresh "
-                    + "/zkr-demo-<random> znode and removes it at the end.")
-    String connect;
+    @Mixin
+    ConnectOptions connection;
 
     @Override
     protected void run(PrintWriter out) throws Exception {
+        connection.validate(this);
         long started = System.nanoTime();
         Narrative say = new Narrative(out);
-        String base = connect == null ? "/demo" : "/zkr-demo-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Ensemble zk = Ensemble.open(connect);
-             ZkSession alice = open(zk, "alice");
-             ZkSession bob = open(zk, "bob");
-             ZkSession carol = open(zk, "carol")) {
-            say.heading("zkr demo: a fair lock with fencing tokens, on ZooKeeper " + zooKeeperVersion());
-            if (zk.embedded() != null) {
+        String base = connection.connect == null ? "/demo" : "/zkr-demo-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Ensemble zk = Ensemble.open(connection.connect, EMBEDDED_SERVERS);
+             ZkSession aliceSession = connection.session(zk, "alice");
+             ZkSession bobSession = connection.session(zk, "bob");
+             ZkSession carolSession = connection.session(zk, "carol");
+             Actor alice = new Actor("alice", aliceSession);
+             Actor bob = new Actor("bob", bobSession);
+             Actor carol = new Actor("carol", carolSession)) {
+            say.heading("zkr demo: coordination recipes on ZooKeeper " + zooKeeperVersion());
+            if (zk.isEmbedded()) {
                 say.step("Started an embedded %d-server ensemble in %.1f s%s: %s", zk.embedded().size(),
                         zk.startSeconds(), zk.attempts() > 1 ? " (second try, on fresh ports)" : "",
                         zk.connectString());
             } else {
                 say.step("Connected to %s; working under %s (removed at the end).", zk.connectString(), base);
             }
-            say.step("Opened three sessions: [alice] 0x%x, [bob] 0x%x, [carol] 0x%x.", alice.sessionId(),
-                    bob.sessionId(), carol.sessionId());
+            say.step("Opened three sessions: [alice] 0x%x, [bob] 0x%x, [carol] 0x%x.", aliceSession.sessionId(),
+                    bobSession.sessionId(), carolSession.sessionId());
 
             Exception failure = null;
             try {
                 say.heading("Act one: taking turns");
-                new LockStory(say, zk.connectString(), base, alice, bob, carol).tell();
+                new LockStory(say, zk.connectString(), base, alice, bob, carol).tell(); // and act two
+                // Election act goes here once the election module is ready (issue 6): a leader is
+                // killed and the next candidate takes over with a higher epoch.
+                say.heading("Act three: a semaphore");
+                new SemaphoreAct(say, base, alice, bob, carol).tell();
+                say.heading("Act four: a read-write lock");
+                new ReadWriteAct(say, base, alice, bob, carol).tell();
+                // Double-barrier and group-membership acts go here once the groups module is ready
+                // (issue 6): members entering and leaving a barrier; joining, leaving, config changes.
             } catch (Exception e) {
                 failure = e;
             }
             try {
-                // The lock directory is empty by now (or soon: sessions are closing); remove it and the data.
-                alice.curator().delete().quietly().deletingChildrenIfNeeded().forPath(base);
+                // The recipe directories are empty by now (or soon: sessions are closing); remove them and the data.
+                aliceSession.curator().delete().quietly().deletingChildrenIfNeeded().forPath(base);
             } catch (Exception e) {
                 if (failure == null) {
                     failure = e;
@@ -80,51 +89,12 @@ public final class DemoCommand extends ZkrCommand {
             }
         }
         say.heading(String.format("Closed the sessions%s. Done in %.1f s.",
-                connect == null ? " and stopped the ensemble" : " and removed " + base,
+                connection.connect == null ? " and stopped the ensemble" : " and removed " + base,
                 (System.nanoTime() - started) / 1e9));
     }
 
     private static String zooKeeperVersion() {
         String full = org.apache.zookeeper.Version.getFullVersion(); // "3.9.4-<revision>, built on ..."
         return full.split("[-,]", 2)[0];
-    }
-
-    private static ZkSession open(Ensemble zk, String name) {
-        return ZkSession.builder(zk.connectString())
-                .participantId(name)
-                .connectionTimeout(CONNECTION_TIMEOUT)
-                .connect();
-    }
-
-    /** The ensemble the demo runs on: embedded (and stopped on close), or the user's. */
-    private record Ensemble(String connectString, EmbeddedZooKeeper embedded, double startSeconds, int attempts)
-            implements AutoCloseable {
-        static Ensemble open(String connect) {
-            if (connect != null) {
-                return new Ensemble(connect, null, 0, 0);
-            }
-            long t0 = System.nanoTime();
-            EmbeddedZooKeeper zk;
-            int attempts = 1;
-            try {
-                zk = EmbeddedZooKeeper.builder().servers(EMBEDDED_SERVERS).start();
-            } catch (IllegalStateException firstTry) {
-                // Free ports are picked before the servers bind them; another process may take one meanwhile.
-                attempts++;
-                zk = EmbeddedZooKeeper.builder().servers(EMBEDDED_SERVERS).start();
-            }
-            // Every embedded server's start makes System.exit ZooKeeper's fatal-error handler; a server
-            // failing later (its election port taken, say) must not end zkr's JVM, nor a test's: the
-            // demo then fails with a message, or goes on with the quorum that is left.
-            ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
-            return new Ensemble(zk.connectString(), zk, (System.nanoTime() - t0) / 1e9, attempts);
-        }
-
-        @Override
-        public void close() {
-            if (embedded != null) {
-                embedded.close();
-            }
-        }
     }
 }

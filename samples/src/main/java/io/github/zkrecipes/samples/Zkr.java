@@ -2,6 +2,7 @@ package io.github.zkrecipes.samples;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,25 +19,63 @@ import picocli.CommandLine.ScopeType;
  * java -jar samples/target/zkr.jar demo --connect zk1:2181    # your ensemble, under /zkr-demo-<random>
  * }</pre>
  *
- * <p>Exit codes: 0 success, 1 failure (one line {@code zkr: <message>} on stderr; {@code
- * --verbose} adds the stack trace), 2 bad usage (picocli's message and the usage on stderr).
+ * <p>Exit codes, for every subcommand:
+ * <ul>
+ *   <li>0: success;
+ *   <li>1: failure: the ensemble unreachable, a coordination error, a malformed connect string
+ *       (one line {@code zkr: <message>} on stderr; {@code --verbose} adds the stack trace);
+ *   <li>2: bad usage: an unknown option, a value that does not parse or is out of range, an
+ *       invalid znode path (one line {@code zkr: <message>} naming the value);
+ *   <li>3: not granted within {@code --timeout} ({@code lock}, {@code rwlock}, {@code semaphore});
+ *   <li>4: a grant was lost while held (its session expired or its node was deleted).
+ * </ul>
  *
- * <p>For tests and embedding, {@code new CommandLine(new Zkr()).setOut(...).setErr(...)} runs
- * the commands with their output captured: commands print only through picocli's writers.
+ * <p>For tests and embedding, {@link #commandLine()}{@code .setOut(...).setErr(...)} runs the
+ * commands with their output captured: commands print only through picocli's writers.
  */
 @Command(name = "zkr",
         scope = ScopeType.INHERIT, // every subcommand gets --help and --version too
         mixinStandardHelpOptions = true,
         versionProvider = Zkr.Versions.class,
         description = "Coordination recipes on Apache ZooKeeper, as runnable samples.",
-        subcommands = {DemoCommand.class})
+        subcommands = {DemoCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure (ensemble unreachable, coordination error, malformed connect string)",
+            "2:bad usage (unknown option, bad value, invalid path)",
+            "3:not granted within --timeout",
+            "4:a grant was lost while held"})
 public final class Zkr {
     // Not Runnable: picocli then answers a bare "zkr" with "Missing required subcommand" and exit code 2.
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    static final int NOT_GRANTED = 3;
+    static final int LOST = 4;
 
     /** Runs {@code zkr} and exits with its exit code. */
     public static void main(String[] args) {
         // System.exit: an embedded server may leave non-daemon threads behind on a failure path.
-        System.exit(new CommandLine(new Zkr()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line, ready to {@code execute}: usage errors are answered with one line {@code
+     * zkr: <message>} (and a pointer to {@code --help}) and exit code 2, not with the whole usage.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Zkr());
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine failed = ex.getCommandLine();
+            PrintWriter err = failed.getErr();
+            err.println("zkr: " + ZkrCommand.oneLine(ex) + " (see '" + failed.getCommandSpec().qualifiedName()
+                    + " --help')");
+            err.flush();
+            return USAGE;
+        });
+        return cli;
     }
 
     /** {@code --version}: this project's version and the ZooKeeper and Curator versions it was built with. */

@@ -58,12 +58,19 @@ class DemoCommandTest {
             assertTrue(Long.decode(m.group(1)) > Long.decode(m.group(2)), m.group() + "\n" + run.both());
             comparisons++;
         }
-        assertEquals(3, comparisons, run.both());
+        assertEquals(5, comparisons, "3 lock holders, a semaphore lease, a reader after a writer\n" + run.both());
         // Act two: bob is told, refused, and carol's value stays.
-        assertTrue(out.contains("His grant reports LOST"), run.both());
+        assertTrue(out.contains("His lock handle reports LOST"), run.both());
         assertTrue(line(out, "[bob] tries his guarded write").contains("REJECTED"), run.both());
         assertTrue(out.contains("OwnershipLostException"), run.both());
         assertTrue(out.contains("still holds \"x=4\": [carol]'s value is kept"), run.both());
+        // Act three: two permits, the third participant waits until one is returned.
+        assertTrue(line(out, "[carol] asks for one too and waits").contains("the holders are [alice] and [bob]"), run.both());
+        assertTrue(line(out, "[alice] returns her permit").contains("[carol] is granted"), run.both());
+        // Act four: readers share, the writer waits, a later reader waits behind the writer.
+        assertTrue(out.contains("[alice] and [bob] take the read lock"), run.both());
+        assertTrue(out.contains("he now waits behind [carol]"), run.both());
+        assertTrue(out.indexOf("[carol] is granted the write lock") < out.indexOf("[bob] reads, fence"), run.both());
         assertTrue(out.contains("Done in"), run.both());
     }
 

@@ -9,7 +9,7 @@ record Run(int exitCode, String out, String err) {
     static Run zkr(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Zkr())
+        CommandLine cli = Zkr.commandLine()
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
