@@ -270,8 +270,9 @@ public final class Candidacy implements AutoCloseable {
 
     /**
      * Leaves the election: {@link #isLeader()} is false at once, the node is deleted (one round
-     * trip; in the background if the connection is down), and the election thread stops; waits
-     * for that at most about the session timeout. Idempotent; never throws.
+     * trip; in the background if the connection is down, or if a join was in flight and its
+     * create's reply had not come back yet), and the election thread stops; waits for that at most
+     * about the session timeout. Idempotent; never throws.
      */
     @Override
     public void close() {
