@@ -41,10 +41,11 @@ import java.util.Optional;
  * </ul>
  *
  * <h2>Cost in ZooKeeper round trips</h2>
- * Uncontended acquire: 1 (create and list, pipelined). Contended: +1 to watch the predecessor;
- * the handover after the predecessor's release costs 0 (only the next waiter is woken, and it
- * needs no listing). Reentrant acquire: 0. Release: 1 delete. {@link #holder()}, {@link #queue()}:
- * about 2.
+ * Uncontended acquire: 1 (create and list, pipelined). Contended: +1 to watch the predecessor.
+ * Handover: a release wakes only the next waiter, which is granted with no round trip if its
+ * predecessor was the holder when it last listed, else after one listing (a read, answered from
+ * the server's memory; no fsync). Reentrant acquire: 0. Release: 1 delete. {@link #holder()},
+ * {@link #queue()}: about 2.
  *
  * <h2>Connection states</h2>
  * Waiters ride through a suspended connection until their deadline and fail with {@link

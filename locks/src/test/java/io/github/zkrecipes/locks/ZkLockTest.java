@@ -242,7 +242,8 @@ class ZkLockTest {
         }
         QueueMetrics.Snapshot cost = QueueMetrics.snapshot().minus(before);
         assertEquals(threads, cost.wakeups(), "one wakeup per release");
-        assertEquals(0, cost.listings(), "no listing on handover");
+        assertTrue(cost.listings() <= threads - 1, "at most one listing (a read) per handover: " + cost);
+        assertEquals(0, cost.watches(), "no probing of nodes that are gone: " + cost);
         assertEquals(threads, done.get());
     }
 

@@ -314,6 +314,13 @@ public final class SequentialQueue {
                 if (deadline.isExpired()) {
                     return false;
                 }
+                if (!fresh) {
+                    // Decided on an old listing minus deleted nodes, and not granted: the nodes it
+                    // names may be long gone (a predecessor is usually deleted after everyone ahead
+                    // of it). One listing costs less than probing stale nodes one round trip each.
+                    nodes = null;
+                    continue;
+                }
                 if (!decision.blockers().isEmpty()) {
                     List<String> paths = new ArrayList<>();
                     List<CompletableFuture<Reply<byte[]>>> replies = new ArrayList<>();

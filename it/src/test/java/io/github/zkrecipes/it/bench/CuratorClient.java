@@ -1,0 +1,101 @@
+package io.github.zkrecipes.it.bench;
+
+import io.github.zkrecipes.samples.bench.RecipeClient;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+/** {@link RecipeClient} for Curator's recipes, the thing we compare against: one CuratorFramework. */
+final class CuratorClient implements RecipeClient {
+    static final Factory FACTORY = new Factory() {
+        @Override
+        public String name() {
+            return "curator";
+        }
+
+        @Override
+        public RecipeClient connect(String connectString) throws Exception {
+            CuratorFramework c = CuratorFrameworkFactory.builder()
+                    .connectString(connectString)
+                    .sessionTimeoutMs(30_000)
+                    .connectionTimeoutMs(15_000)
+                    .retryPolicy(new ExponentialBackoffRetry(100, 3))
+                    .build();
+            c.start();
+            if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) {
+                c.close();
+                throw new IllegalStateException("curator could not connect to " + connectString);
+            }
+            return new CuratorClient(c);
+        }
+    };
+
+    private final CuratorFramework client;
+
+    private CuratorClient(CuratorFramework client) {
+        this.client = client;
+    }
+
+    @Override
+    public Mutex lock(String path) {
+        return of(new InterProcessMutex(client, path));
+    }
+
+    @Override
+    public ReadWrite readWrite(String path) {
+        InterProcessReadWriteLock rw = new InterProcessReadWriteLock(client, path);
+        return new ReadWrite() {
+            @Override
+            public Mutex read() {
+                return of(rw.readLock());
+            }
+
+            @Override
+            public Mutex write() {
+                return of(rw.writeLock());
+            }
+        };
+    }
+
+    @Override
+    public Mutex semaphore(String path, int permits) {
+        InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, path, permits);
+        return new Mutex() {
+            private Lease lease;
+
+            @Override
+            public void acquire() throws Exception {
+                lease = sem.acquire();
+            }
+
+            @Override
+            public void release() throws Exception {
+                sem.returnLease(lease);
+            }
+        };
+    }
+
+    private static Mutex of(InterProcessMutex m) {
+        return new Mutex() {
+            @Override
+            public void acquire() throws Exception {
+                m.acquire();
+            }
+
+            @Override
+            public void release() throws Exception {
+                m.release();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
