@@ -230,6 +230,29 @@ class CandidacyTest {
     }
 
     @Test
+    void anElectionThatCannotJoinFailsVisiblyWithItsCause(ZkTestContext zk) throws Exception {
+        ZkSession s = zk.session();
+        // A directory nobody may create children in: the join is refused by the ensemble.
+        s.curator().create().creatingParentsIfNeeded().withACL(org.apache.zookeeper.ZooDefs.Ids.READ_ACL_UNSAFE)
+                .forPath(PATH);
+        List<ElectionEvent> events = new CopyOnWriteArrayList<>();
+        Candidacy c = new ZkElection(s, PATH).candidacy();
+        c.addListener(events::add);
+        c.start();
+        Await.until("the candidacy to fail", () -> c.state() == ElectionState.FAILED);
+        assertTrue(c.failure().orElseThrow() instanceof io.github.zkrecipes.AccessDeniedException, c.failure().toString());
+        assertEquals(ElectionState.FAILED, events.get(events.size() - 1).state());
+        assertTrue(events.get(events.size() - 1).cause() instanceof io.github.zkrecipes.AccessDeniedException);
+        IllegalStateException e = assertThrows(IllegalStateException.class, c::awaitLeadership);
+        assertTrue(e.getMessage().contains("FAILED"), e.getMessage());
+        assertFalse(c.isLeader());
+        c.close();
+        assertEquals(ElectionState.FAILED, c.state());
+        s.curator().delete().forPath(PATH);
+        s.curator().delete().forPath("/elections");
+    }
+
+    @Test
     void badPathsAreRejectedNamingTheValue(ZkTestContext zk) {
         ZkSession s = zk.session();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ZkElection(s, "elections/x"));
