@@ -1,0 +1,385 @@
+package io.github.zkrecipes.groups;
+
+import io.github.zkrecipes.Participant;
+import io.github.zkrecipes.RecipeNode;
+import io.github.zkrecipes.Registration;
+import io.github.zkrecipes.SessionLostException;
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.Validation;
+import io.github.zkrecipes.internal.queue.Deadline;
+import io.github.zkrecipes.internal.queue.NodeKind;
+import io.github.zkrecipes.internal.queue.QueueEntry;
+import io.github.zkrecipes.internal.queue.QueueNode;
+import io.github.zkrecipes.internal.queue.SequentialQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.ZooKeeper;
+
+/**
+ * A double barrier: N participants start a phase together ({@link #enter}) and finish it together
+ * ({@link #leave}), for any number of rounds.
+ *
+ * <pre>{@code
+ * ZkDoubleBarrier phase = new ZkDoubleBarrier(session, "/barriers/phase", 5);
+ * if (phase.enter(Duration.ofSeconds(30))) {      // all 5 are in
+ *     compute();
+ *     phase.leave(Duration.ofSeconds(30));        // all 5 are out
+ * }
+ * }</pre>
+ *
+ * <h2>How a round works</h2>
+ * Each entrant creates one ephemeral-sequential node through the shared queue engine. The
+ * directory's data holds the <b>round marker</b> {@code round=k last=S}: round k is made of the
+ * nodes with sequence numbers up to S. Nodes above the marker are candidates for the next round,
+ * in sequence order; the first N of them are in it. The entrant that sees N candidates (the N-th
+ * to arrive) writes the next marker with a compare-and-set on the directory's data version; that
+ * one write wakes every waiting entrant (each watches the directory's data: one watch each, no
+ * child watches, so an arrival wakes nobody). An entrant returns {@code true} only when it reads
+ * a marker that covers its own node: a wakeup, a touch of the data, a reconnection is never a
+ * pass by itself.
+ *
+ * <p>Leaving deletes one's node, then waits until no node of the round (sequence up to S) is
+ * left. Round k+1's entrants can never be counted in round k, nor round k's stragglers in round
+ * k+1: the marker separates them by sequence number. While nodes of a completed round still
+ * exist, a new entrant is refused with {@link BarrierFullException}, as is the (N+1)-th candidate
+ * of a round. An entrant that gives up (deadline, refusal) deletes its node in one {@code multi}
+ * with a version bump of the directory's data, so a concurrent marker write that counted it fails
+ * and is retried on a fresh listing: a round never passes with a participant that gave up. (If
+ * the connection drops during that {@code multi}, the node is deleted in the background and this
+ * atomicity is lost for that one participant.)
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>{@code enter} returns true only after N participants' nodes existed together and were
+ *       counted by the marker's compare-and-set; {@code leave} returns true only once every node
+ *       of the round is gone. A timed call returns false only at its deadline (after one last
+ *       look), and a failed {@code enter} leaves no node behind.
+ *   <li>A participant whose session dies loses its node: an incomplete round then never
+ *       completes, and the survivors' timed {@code enter} returns false at their deadline; in
+ *       {@code leave} a dead participant counts as having left.
+ *   <li>After a round has left, nothing of it remains: the directory is a container the server
+ *       reaps when empty (its marker with it; sequence numbers restart, and so do round numbers).
+ * </ul>
+ *
+ * <h2>Cost in ZooKeeper round trips</h2>
+ * enter: 1 (create and list, pipelined) + 1 (the directory's data with a watch, and a listing,
+ * pipelined) + 1 compare-and-set by the N-th arrival; each waiting entrant is woken once by the
+ * marker and re-reads (+1). leave: 1 delete + 1 listing; while others remain, +1 watch on the
+ * newest remaining node of the round and +1 listing per wakeup. A round of N therefore costs
+ * about 5N round trips in all.
+ *
+ * <h2>Connection states</h2>
+ * Waiting rides through a suspended connection until the deadline; session loss during {@code
+ * enter} throws {@link SessionLostException} (the node is gone); during {@code leave} the wait
+ * continues in the new session (the node is gone anyway).
+ *
+ * <h2>Threads</h2>
+ * One instance is one participant: it remembers the round it entered, so use it from one thread
+ * at a time (calls are serialized). Use one instance per participant.
+ */
+public final class ZkDoubleBarrier {
+    private final ZkSession session;
+    private final SequentialQueue queue;
+    private final String serverPath;
+    private final int parties;
+    // The round this participant is in, between enter and leave; guarded by this.
+    private QueueEntry entry;
+    private BarrierMarker marker;
+    private long lastRound;
+
+    /**
+     * @throws IllegalArgumentException naming the value if {@code parties} is below 1 or the path
+     *     is invalid
+     */
+    public ZkDoubleBarrier(ZkSession session, String path, int parties) {
+        this.session = Objects.requireNonNull(session, "session");
+        this.queue = new SequentialQueue(session, path);
+        this.serverPath = session.serverPath(path);
+        if (parties < 1) {
+            throw new IllegalArgumentException("a barrier needs at least 1 participant, was " + parties + " for " + path);
+        }
+        this.parties = parties;
+    }
+
+    public String path() {
+        return queue.path();
+    }
+
+    /** N. */
+    public int parties() {
+        return parties;
+    }
+
+    /** The number of the round this participant last entered (1 for the first round of a fresh barrier). */
+    public synchronized long round() {
+        return lastRound;
+    }
+
+    /** Enters, waiting as long as it takes for N participants. */
+    public void enter() throws InterruptedException {
+        enter(Deadline.none());
+    }
+
+    /**
+     * Enters, waiting up to {@code timeout} for N participants (zero or negative: only if this
+     * entrant completes the round).
+     *
+     * @return true once N are in; false at the deadline (this participant's node is removed)
+     * @throws BarrierFullException if the current round already has N participants
+     * @throws IllegalStateException if this participant entered and has not left
+     * @throws SessionLostException if the session ended while waiting
+     */
+    public boolean enter(Duration timeout) throws InterruptedException {
+        return enter(Deadline.after(Validation.timeout(timeout)));
+    }
+
+    private synchronized boolean enter(Deadline deadline) throws InterruptedException {
+        if (entry != null) {
+            throw new IllegalStateException("already entered round " + lastRound + " of " + path() + "; leave first");
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted before entering " + path());
+        }
+        session.ensureOpen();
+        QueueEntry e = queue.enter(NodeKind.BARRIER, 1, Participant.current(session).encode(), deadline);
+        if (e == null) {
+            return false;
+        }
+        boolean settled = false; // passed, or the node was removed by a give-up
+        try {
+            BarrierMarker m = awaitRound(e, deadline);
+            settled = true;
+            if (m == null) {
+                return false;
+            }
+            entry = e;
+            marker = m;
+            lastRound = m.round();
+            return true;
+        } finally {
+            if (!settled) {
+                queue.remove(e);
+            }
+        }
+    }
+
+    /** The marker of the round {@code e} is in, or null if it gave up at the deadline (node removed). */
+    private BarrierMarker awaitRound(QueueEntry e, Deadline deadline) throws InterruptedException {
+        Signals signals = new Signals(e.sessionId());
+        Registration registration = session.addStateListener(signals);
+        try {
+            boolean lastLook = false;
+            boolean maybeRemoved = false; // a give-up's reply was lost: it may have been applied
+            boolean refusing = false;
+            while (true) {
+                ZooKeeper zk = Zk.handle(session, e.sessionId(), path());
+                Deadline replies = deadline.atLeast(Zk.GRACE);
+                // The directory's data first, then the listing: a give-up applied after the data
+                // was read changes its version, so a marker written on this listing then fails.
+                var dataReply = signals.watchData(zk, serverPath);
+                var listReply = Zk.getChildren(zk, serverPath);
+                Zk.Result<byte[]> data = Zk.await(dataReply, replies);
+                Zk.Result<List<String>> list = Zk.await(listReply, replies);
+                if (data == null || list == null) {
+                    return null; // no answer by the deadline: the caller removes the node
+                }
+                if (data.connectionTrouble() || list.connectionTrouble()) {
+                    if (!Zk.awaitConnected(session, path(), deadline)) {
+                        return null;
+                    }
+                    continue;
+                }
+                List<QueueNode> nodes = data.ok() && list.ok() ? barrierNodes(list.value()) : List.of();
+                QueueNode me = e.node();
+                if (!contains(nodes, me)) {
+                    if (maybeRemoved) {
+                        if (refusing) {
+                            throw full(e);
+                        }
+                        return null;
+                    }
+                    Zk.handle(session, e.sessionId(), path()); // throws if the session is gone
+                    throw new SessionLostException("barrier node was deleted by someone else", e.path(), e.sessionId(), null);
+                }
+                BarrierMarker m = BarrierMarker.parse(data.value());
+                int version = data.stat().getVersion();
+                if (m != null && m.covers(me.sequence())) {
+                    return m; // a marker written on a listing that counted this node among the first N
+                }
+                List<QueueNode> candidates = new ArrayList<>();
+                boolean roundInProgress = false;
+                for (QueueNode n : nodes) {
+                    if (m != null && m.covers(n.sequence())) {
+                        roundInProgress = true; // a completed round is still leaving
+                    } else {
+                        candidates.add(n);
+                    }
+                }
+                int index = indexOf(candidates, me);
+                if (roundInProgress || index >= parties) {
+                    refusing = true;
+                    Code c = giveUp(zk, e, data.value(), version, replies);
+                    if (c == Code.OK) {
+                        throw full(e);
+                    }
+                    maybeRemoved |= c == null || c == Code.CONNECTIONLOSS || c == Code.OPERATIONTIMEOUT;
+                    continue; // the directory changed meanwhile: look again
+                }
+                refusing = false;
+                if (candidates.size() >= parties) {
+                    BarrierMarker next = new BarrierMarker(m == null ? 1 : m.round() + 1,
+                            candidates.get(parties - 1).sequence());
+                    Zk.Result<?> w = Zk.await(Zk.setData(zk, serverPath, next.encode(), version), replies);
+                    if (w != null && w.ok()) {
+                        return next;
+                    }
+                    continue; // someone else wrote it, or someone gave up: look again
+                }
+                if (lastLook || deadline.isExpired()) {
+                    Code c = giveUp(zk, e, data.value(), version, replies);
+                    if (c == Code.OK) {
+                        return null;
+                    }
+                    maybeRemoved |= c == null || c == Code.CONNECTIONLOSS || c == Code.OPERATIONTIMEOUT;
+                    continue; // the directory changed: perhaps the round just completed
+                }
+                if (signals.next(deadline) == null) {
+                    lastLook = true; // one last look at the deadline, then give up
+                }
+            }
+        } finally {
+            registration.close();
+            signals.disarm();
+        }
+    }
+
+    /**
+     * Deletes {@code e}'s node together with a version bump of the directory's data, so that a
+     * marker written on a listing that still counted it fails. OK, BADVERSION (the directory
+     * changed: look again), or connection trouble (null if no reply in time).
+     */
+    private Code giveUp(ZooKeeper zk, QueueEntry e, byte[] dirData, int version, Deadline replies)
+            throws InterruptedException {
+        Zk.Result<?> r = Zk.await(Zk.multi(zk, List.of(
+                Op.setData(serverPath, dirData == null ? new byte[0] : dirData, version),
+                Op.delete(e.serverPath(), -1))), replies);
+        return r == null ? null : r.code();
+    }
+
+    private BarrierFullException full(QueueEntry e) {
+        return new BarrierFullException("barrier " + path() + " already has its " + parties
+                + " participants in the current round; entrant " + e.node().name() + " was refused and removed",
+                path(), e.sessionId(), parties);
+    }
+
+    /** Leaves, waiting as long as it takes for every participant of the round to leave. */
+    public void leave() throws InterruptedException {
+        leave(Deadline.none());
+    }
+
+    /**
+     * Leaves the round: deletes this participant's node at once, then waits up to {@code timeout}
+     * until every participant of the round has left (or died).
+     *
+     * @return true once all have left; false at the deadline (this participant has left anyway)
+     * @throws IllegalStateException if this participant has not entered
+     */
+    public boolean leave(Duration timeout) throws InterruptedException {
+        return leave(Deadline.after(Validation.timeout(timeout)));
+    }
+
+    private synchronized boolean leave(Deadline deadline) throws InterruptedException {
+        if (entry == null) {
+            throw new IllegalStateException("not entered in " + path() + ": enter first");
+        }
+        QueueEntry e = entry;
+        BarrierMarker m = marker;
+        entry = null;
+        marker = null;
+        queue.remove(e); // bounded; a delete that cannot be confirmed now is retried in the background
+        Signals signals = new Signals(e.sessionId());
+        Registration registration = session.addStateListener(signals);
+        try {
+            boolean lastLook = false;
+            while (true) {
+                if (!Zk.awaitConnected(session, path(), deadline)) {
+                    return false;
+                }
+                ZooKeeper zk = session.zookeeper();
+                Deadline replies = deadline.atLeast(Zk.GRACE);
+                Zk.Result<List<String>> list = Zk.await(Zk.getChildren(zk, serverPath), replies);
+                if (list == null) {
+                    return false;
+                }
+                if (list.connectionTrouble()) {
+                    continue;
+                }
+                List<QueueNode> remaining = new ArrayList<>();
+                if (list.ok()) { // NONODE: the directory was reaped, so everyone left
+                    for (QueueNode n : barrierNodes(list.value())) {
+                        if (m.covers(n.sequence()) && !n.name().equals(e.node().name())) {
+                            remaining.add(n);
+                        }
+                    }
+                }
+                if (remaining.isEmpty()) {
+                    return true;
+                }
+                if (lastLook || deadline.isExpired()) {
+                    return false;
+                }
+                // Watch the newest node of the round still there; its deletion (or a touch) makes us look again.
+                String target = serverPath + "/" + remaining.get(remaining.size() - 1).name();
+                Zk.Result<byte[]> w = Zk.await(signals.watchData(zk, target), replies);
+                if (w == null || !w.ok()) {
+                    continue; // gone already, or connection trouble
+                }
+                if (signals.next(deadline) == null) {
+                    lastLook = true;
+                }
+            }
+        } finally {
+            registration.close();
+            signals.disarm();
+        }
+    }
+
+    /** The participants' nodes now, in arrival order (about 2 round trips). */
+    public List<RecipeNode> participants() throws InterruptedException {
+        return queue.recipeNodes();
+    }
+
+    private static List<QueueNode> barrierNodes(List<String> children) {
+        List<QueueNode> out = new ArrayList<>(children.size());
+        for (String c : children) {
+            QueueNode n = QueueNode.parse(c);
+            if (n != null && n.kind() == NodeKind.BARRIER) {
+                out.add(n);
+            }
+        }
+        out.sort(QueueNode.ORDER);
+        return out;
+    }
+
+    private static boolean contains(List<QueueNode> nodes, QueueNode me) {
+        return indexOf(nodes, me) >= 0;
+    }
+
+    private static int indexOf(List<QueueNode> nodes, QueueNode me) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).name().equals(me.name())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "ZkDoubleBarrier[" + path() + ", " + parties + " parties]";
+    }
+}
