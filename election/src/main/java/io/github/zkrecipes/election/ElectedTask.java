@@ -65,6 +65,7 @@ public final class ElectedTask implements AutoCloseable {
     private Thread taskThread;
     private boolean closed;
     private volatile Throwable lastTaskFailure;
+    private volatile Thread runnerThread;
 
     private ElectedTask(Builder b) {
         this.candidacy = b.election.candidacy();
@@ -75,6 +76,7 @@ public final class ElectedTask implements AutoCloseable {
         this.runner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "zkr-leader-task-" + n);
             t.setDaemon(true);
+            runnerThread = t;
             return t;
         });
         candidacy.addListener(this::onEvent);
@@ -195,7 +197,7 @@ public final class ElectedTask implements AutoCloseable {
         cancelCurrent();
         candidacy.close();
         runner.shutdown();
-        if (!Thread.currentThread().getName().startsWith("zkr-leader-task-")) {
+        if (Thread.currentThread() != runnerThread) { // a task closing its own elected task cannot wait for itself
             try {
                 if (!runner.awaitTermination(10, TimeUnit.SECONDS)) {
                     LOG.warn("leader task of {} ignores its interrupt; leaving it running", candidacy.election().path());
