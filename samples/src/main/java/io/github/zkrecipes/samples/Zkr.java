@@ -38,7 +38,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Zkr.Versions.class,
         description = "Coordination recipes on Apache ZooKeeper, as runnable samples.",
-        subcommands = {DemoCommand.class},
+        subcommands = {DemoCommand.class, LockCommand.class, ReadWriteLockCommand.class, SemaphoreCommand.class,
+            InspectCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
