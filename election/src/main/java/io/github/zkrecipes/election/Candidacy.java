@@ -1,6 +1,5 @@
 package io.github.zkrecipes.election;
 
-import io.github.zkrecipes.CoordinationException;
 import io.github.zkrecipes.GrantState;
 import io.github.zkrecipes.Participant;
 import io.github.zkrecipes.Registration;
