@@ -86,10 +86,10 @@ final class InspectCommand extends ZkrCommand {
                 if (role.equals("waiter")) {
                     role = "waiter " + (++waiter);
                 }
-                out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %s%s%n", role, "[" + n.ownerId() + "]",
+                out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %s%s%n", role, "[" + printable(n.ownerId()) + "]",
                         n.session() == 0 ? "(none)" : "0x" + Long.toHexString(n.session()),
                         "0x" + Long.toHexString(n.fence()), n.created(), age(n.created(), now),
-                        n.name(), r.type().equals("group") || r.type().equals("semaphore") && n.q().weight() > 1
+                        n.name(), r.type().equals("group") && !memberData(n).isEmpty() || r.type().equals("semaphore") && n.q().weight() > 1
                                 ? "  " + (r.type().equals("group") ? memberData(n) : "(" + n.q().weight() + " permits)") : "");
             }
         }
@@ -99,14 +99,14 @@ final class InspectCommand extends ZkrCommand {
         } else {
             out.println("Findings (" + in.findings.size() + "):");
             for (Finding f : in.findings) {
-                out.printf("  %-15s %s: %s%n", f.kind().toUpperCase(Locale.ROOT), f.path(), f.detail());
+                out.printf("  %-15s %s: %s%n", f.kind().toUpperCase(Locale.ROOT), f.path(), printable(f.detail()));
             }
         }
     }
 
     private static String summary(Recipe r) {
         int n = r.nodes().size();
-        String first = n == 0 ? "nobody" : "[" + r.nodes().get(0).ownerId() + "]";
+        String first = n == 0 ? "nobody" : "[" + printable(r.nodes().get(0).ownerId()) + "]";
         return switch (r.type()) {
             case "lock" -> "lock, held by " + first + " (fence 0x" + Long.toHexString(r.nodes().get(0).fence()) + ")"
                     + ", " + (n - 1) + " waiting";
@@ -138,8 +138,13 @@ final class InspectCommand extends ZkrCommand {
         if (b.length() == 0 && n.owner().id() == null) {
             b.append(n.data().strip().replaceAll("\\s+", " "));
         }
-        String s = b.toString();
+        String s = printable(b.toString());
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
+    /** Foreign data goes to a terminal: control characters are shown as '?', never sent as such. */
+    static String printable(String s) {
+        return s.replaceAll("\\p{Cntrl}", "?");
     }
 
     private static String age(Instant created, Instant now) {

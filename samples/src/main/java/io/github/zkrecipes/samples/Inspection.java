@@ -126,6 +126,9 @@ final class Inspection {
             }
         }
         in.checkIdentities();
+        // The worst first: orphans block queues, identity mismatches mislead, open ACLs are a risk.
+        List<String> order = List.of("orphan", "identity", "world-writable");
+        in.findings.sort(java.util.Comparator.comparing((Finding f) -> order.indexOf(f.kind())).thenComparing(Finding::path));
         return in;
     }
 
