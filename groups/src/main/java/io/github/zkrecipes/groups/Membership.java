@@ -62,6 +62,7 @@ public final class Membership implements AutoCloseable {
     private volatile QueueEntry entry;   // guarded by lock for writes
     private volatile State state = State.ACTIVE;
     private volatile Throwable lostCause;
+    private volatile boolean started; // the first join is done: until then, session events are the join's business
     private Registration sessionRegistration;
 
     Membership(ZkGroup group, String memberId, byte[] data, boolean autoRejoin) {
@@ -84,6 +85,7 @@ public final class Membership implements AutoCloseable {
             synchronized (lock) {
                 entry = e;
             }
+            started = true;
         } catch (InterruptedException | RuntimeException e) {
             state = State.LEFT;
             sessionRegistration.close();
@@ -103,7 +105,7 @@ public final class Membership implements AutoCloseable {
 
     /** Brings the state in line with the session; re-joins if needed. On the membership's thread. */
     private void reconcile() {
-        if (state == State.LEFT) {
+        if (!started || state == State.LEFT) {
             return;
         }
         ZkSession session = group.session();

@@ -195,6 +195,12 @@ public final class ZkDoubleBarrier {
                 }
                 List<QueueNode> nodes = data.ok() && list.ok() ? barrierNodes(list.value()) : List.of();
                 QueueNode me = e.node();
+                for (QueueNode n : List.copyOf(nodes)) {
+                    if (Orphans.isOrphanOf(n, e)) {
+                        nodes.remove(n); // never counted as a participant
+                        Orphans.delete(session, path(), n);
+                    }
+                }
                 if (!contains(nodes, me)) {
                     if (maybeRemoved) {
                         if (refusing) {
@@ -321,7 +327,7 @@ public final class ZkDoubleBarrier {
                 List<QueueNode> remaining = new ArrayList<>();
                 if (list.ok()) { // NONODE: the directory was reaped, so everyone left
                     for (QueueNode n : barrierNodes(list.value())) {
-                        if (m.covers(n.sequence()) && !n.name().equals(e.node().name())) {
+                        if (m.covers(n.sequence()) && !n.id().equals(e.node().id())) { // not ours, nor an orphan of ours
                             remaining.add(n);
                         }
                     }

@@ -160,6 +160,10 @@ public final class ZkGroup {
         try {
             for (SequentialQueue.NodeInfo n : queue.describe()) {
                 QueueNode node = n.node();
+                if (Orphans.isOrphanOf(node, entry)) {
+                    Orphans.delete(session, path(), node);
+                    continue;
+                }
                 if (node.kind() == NodeKind.MEMBER && !node.name().equals(entry.node().name())
                         && memberId.equals(MemberData.id(n.data())) && QueueNode.ORDER.compare(node, entry.node()) < 0) {
                     throw new DuplicateMemberException(memberId, path(), path() + "/" + node.name(),

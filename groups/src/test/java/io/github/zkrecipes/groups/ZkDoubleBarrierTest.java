@@ -72,6 +72,33 @@ class ZkDoubleBarrierTest {
     }
 
     @Test
+    void anInterruptedEnterThrowsAndLeavesNothing(ZkTestContext zk) throws Exception {
+        ZkDoubleBarrier a = new ZkDoubleBarrier(zk.session(), PATH, 2);
+        Worker<Boolean> enter = Worker.start("a", () -> a.enter(patience()));
+        Await.until("a watching the barrier", () -> zk.serverWatchCount() == 1 && childCount(zk) == 1);
+        enter.interrupt();
+        assertInstanceOf(InterruptedException.class, enter.failure());
+        Await.until("a's node removed", () -> childCount(zk) == 0);
+        assertThrows(IllegalStateException.class, () -> a.leave(Duration.ZERO));
+    }
+
+    @Test
+    void aTimedLeaveReturnsFalseAtItsDeadlineWhileOthersStay(ZkTestContext zk) throws Exception {
+        ZkDoubleBarrier a = new ZkDoubleBarrier(zk.session(), PATH, 2);
+        ZkDoubleBarrier b = new ZkDoubleBarrier(zk.session(), PATH, 2);
+        Worker<Boolean> enterA = Worker.start("a", () -> a.enter(patience()));
+        assertTrue(b.enter(patience()));
+        assertTrue(enterA.result());
+        Duration timeout = Duration.ofMillis(500);
+        long start = System.nanoTime();
+        assertFalse(a.leave(timeout));
+        assertTrue(System.nanoTime() - start >= timeout.toNanos());
+        assertEquals(1, childCount(zk)); // a has left; b is still in
+        assertTrue(b.leave(patience()));
+        assertEquals(0, childCount(zk));
+    }
+
+    @Test
     void badArgumentsAreRejectedByName(ZkTestContext zk) {
         ZkSession s = zk.session();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ZkDoubleBarrier(s, PATH, 0));

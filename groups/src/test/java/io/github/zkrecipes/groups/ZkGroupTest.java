@@ -67,6 +67,9 @@ class ZkGroupTest {
 
     @Test
     void concurrentJoinsWithTheSameIdLeaveExactlyOne(ZkTestContext zk) throws Exception {
+        GroupView view = new ZkGroup(zk.session(), PATH).view();
+        GroupViewTest.Recorder recorder = new GroupViewTest.Recorder();
+        view.addListener(recorder);
         for (int round = 0; round < 5; round++) {
             int n = 4;
             CountDownLatch go = new CountDownLatch(1);
@@ -93,8 +96,14 @@ class ZkGroupTest {
             assertEquals(n - 1, refused);
             Await.until("losers' nodes to be removed", () -> childrenQuietly(zk).size() == 1);
             assertEquals(winners.get(0).node(), PATH + "/" + zk.children(PATH).get(0));
+            String winnerData = new String(winners.get(0).data(), java.nio.charset.StandardCharsets.UTF_8);
             winners.get(0).close();
+            int r = round;
+            // the view never showed a loser: one join (the winner's) and one leave per round
+            Await.until("the view to see round " + r + " end", () -> recorder.events.size() == 2 * (r + 1));
+            assertEquals(List.of("joined same=" + winnerData, "left same"), recorder.events.subList(2 * r, 2 * r + 2));
         }
+        view.close();
     }
 
     @Test
