@@ -58,7 +58,14 @@ abstract class ParticipantCommand extends ZkrCommand {
                     + "Default: wait as long as it takes.")
     Duration timeout;
 
+    @Option(names = "--interactive",
+            description = "Hold each grant until Enter is pressed, then take the next round; q and Enter (or end of "
+                    + "input) releases and quits. Replaces --hold; rounds are unlimited unless --rounds is given.")
+    boolean interactive;
+
     private PrintWriter out;
+    private Keyboard keyboard;
+    private boolean quit;
     private String who;
 
     /** The recipe's directory, as given by {@code --path}. */
@@ -107,7 +114,7 @@ abstract class ParticipantCommand extends ZkrCommand {
             throw badValue("--duration must be more than 0, was '0'");
         }
         validateOptions();
-        int maxRounds = rounds != null ? rounds : duration != null ? Integer.MAX_VALUE : 1;
+        int maxRounds = rounds != null ? rounds : duration != null || interactive ? Integer.MAX_VALUE : 1;
         long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
 
         try (Ensemble zk = Ensemble.open(connection.connect, 1);
@@ -119,13 +126,49 @@ abstract class ParticipantCommand extends ZkrCommand {
             }
             print("session 0x%x connected to %s (session timeout %s)", session.sessionId(), zk.connectString(),
                     Durations.format(session.negotiatedSessionTimeout()));
-            int done = 0;
-            while (done < maxRounds && System.nanoTime() - end < 0) {
-                round(session, done + 1);
-                done++;
+            if (interactive) {
+                keyboard = Keyboard.of(System.in);
+                print("interactive: Enter releases what is held and takes the next round; q and Enter releases and quits");
             }
-            print("done: %d round%s", done, done == 1 ? "" : "s");
+            // Ctrl-C: close the session on the way out, so the ensemble deletes our node at once
+            // instead of after the session timeout, and nobody waits behind a process that is gone.
+            Thread onExit = new Thread(session::close, "zkr-close-on-exit");
+            Runtime.getRuntime().addShutdownHook(onExit);
+            try {
+                int done = 0;
+                while (!quit && done < maxRounds && System.nanoTime() - end < 0) {
+                    round(session, done + 1);
+                    done++;
+                }
+                print("done: %d round%s", done, done == 1 ? "" : "s");
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onExit);
+                } catch (IllegalStateException exiting) {
+                    // the JVM is shutting down: the hook is running
+                }
+            }
         }
+    }
+
+    /** Holds until {@code --hold} passed (or Enter was pressed); true if the grant was lost meanwhile. */
+    private boolean holdOrLose(Held held) throws Exception {
+        if (!interactive) {
+            try {
+                held.whenLost().get(hold.toNanos(), TimeUnit.NANOSECONDS);
+                return true;
+            } catch (TimeoutException heldToTheEnd) {
+                return false;
+            }
+        }
+        CompletableFuture<String> line = keyboard.nextLine();
+        CompletableFuture.anyOf(held.whenLost(), line).get();
+        if (held.whenLost().isDone()) {
+            return true;
+        }
+        String typed = line.join();
+        quit = typed == null || typed.equalsIgnoreCase("q");
+        return false;
     }
 
     private void round(ZkSession session, int round) throws Exception {
@@ -149,12 +192,14 @@ abstract class ParticipantCommand extends ZkrCommand {
             print("granted %s, fence 0x%x, after %s: %s", what(), held.fence(),
                     Durations.format(Duration.ofNanos(System.nanoTime() - asked)), held.path());
             long heldSince = System.nanoTime();
+            if (interactive) {
+                print("holding; Enter releases and goes again, q and Enter releases and quits");
+            }
             try {
-                held.whenLost().get(hold.toNanos(), TimeUnit.NANOSECONDS);
-                throw new Exit(Zkr.LOST, "lost " + what() + " (fence 0x" + Long.toHexString(held.fence())
-                        + ") while holding it: " + held.state());
-            } catch (TimeoutException heldToTheEnd) {
-                // held for the whole --hold: release it
+                if (holdOrLose(held)) {
+                    throw new Exit(Zkr.LOST, "lost " + what() + " (fence 0x" + Long.toHexString(held.fence())
+                            + ") while holding it: " + held.state());
+                }
             } catch (ExecutionException e) {
                 throw new Exit(Zkr.LOST, "lost " + what() + " while holding it: " + oneLine(e.getCause()));
             }

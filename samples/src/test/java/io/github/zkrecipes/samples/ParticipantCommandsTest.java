@@ -11,6 +11,10 @@ import io.github.zkrecipes.locks.ZkLock;
 import io.github.zkrecipes.locks.ZkReadWriteLock;
 import io.github.zkrecipes.locks.ZkSemaphore;
 import io.github.zkrecipes.testing.Await;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -128,6 +132,30 @@ class ParticipantCommandsTest {
             Run disagree = Run.zkr("semaphore", "--connect", zk.connectString(), "--path", "/sem", "--permits", "3");
             assertEquals(1, disagree.exitCode(), disagree.both());
             assertTrue(disagree.errorLine().contains("has 2 permits; this participant declared 3"), disagree.both());
+        }
+    }
+
+    @Test
+    void interactiveHoldsUntilEnterAndQuitsOnQ() throws Exception {
+        InputStream stdin = System.in;
+        try (PipedOutputStream keys = new PipedOutputStream()) {
+            System.setIn(new PipedInputStream(keys));
+            Run.Running run = Run.start("lock", "--connect", zk.connectString(), "--path", "/keys", "--interactive");
+            Await.until("the first grant to be held", () -> run.outSoFar().contains("holding; Enter releases"));
+            assertEquals(1, new ZkLock(session, "/keys").queue().size(), "held until Enter");
+            keys.write("\n".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            Await.until("the second grant to be held", () -> run.outSoFar().contains("round 2: waiting")
+                    && run.outSoFar().lines().filter(l -> l.contains("holding; Enter releases")).count() == 2);
+            keys.write("q\n".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+
+            Run done = Await.result("the interactive run", run.done());
+            assertEquals(0, done.exitCode(), done.both());
+            assertEquals(2, fences(done.out()).size(), done.both());
+            assertTrue(done.out().contains("done: 2 rounds"), done.both());
+        } finally {
+            System.setIn(stdin);
         }
     }
 

@@ -18,6 +18,32 @@ class ZkrTest {
     }
 
     @Test
+    void helpListsEverySubcommandAndTheExitCodes() {
+        Run run = Run.zkr("--help");
+        for (String command : new String[] {"demo", "lock", "rwlock", "semaphore", "inspect"}) {
+            assertTrue(run.out().lines().anyMatch(l -> l.strip().startsWith(command + " ")), command + "\n" + run.both());
+        }
+        assertTrue(run.out().contains("Exit codes:"), run.both());
+        assertTrue(run.out().contains("3   not granted within --timeout"), run.both());
+        assertTrue(run.out().contains("4   a grant was lost while held"), run.both());
+    }
+
+    @Test
+    void everySubcommandHasHelpWithItsOptions() {
+        for (String command : new String[] {"lock", "rwlock", "semaphore"}) {
+            Run run = Run.zkr(command, "--help");
+            assertEquals(0, run.exitCode(), run.both());
+            for (String option : new String[] {"--connect", "--connect-timeout", "--path", "--hold", "--rounds",
+                "--duration", "--timeout", "--interactive", "--id", "--verbose"}) {
+                assertTrue(run.out().contains(option), command + " " + option + "\n" + run.both());
+            }
+        }
+        Run inspect = Run.zkr("inspect", "--help");
+        assertEquals(0, inspect.exitCode(), inspect.both());
+        assertTrue(inspect.out().contains("--json") && inspect.out().contains("[<path>]"), inspect.both());
+    }
+
+    @Test
     void demoHelpExitsZeroAndDescribesConnectAndVerbose() {
         Run run = Run.zkr("demo", "--help");
         assertEquals(0, run.exitCode(), run.both());
@@ -38,6 +64,7 @@ class ZkrTest {
         Run run = Run.zkr();
         assertEquals(2, run.exitCode(), run.both());
         assertTrue(run.err().contains("Missing required subcommand"), run.both());
+        assertFalse(run.err().strip().contains("\n"), "one line: " + run.both());
     }
 
     @Test
