@@ -66,8 +66,12 @@ public class Grant implements AutoCloseable {
     protected Grant(QueueEntry entry) {
         this.entry = Objects.requireNonNull(entry, "entry");
         this.session = entry.queue().session();
+        int generation;
         synchronized (lock) {
-            this.state = session.state().isConnected() ? GrantState.HELD : GrantState.UNCERTAIN;
+            // UNCERTAIN until the listener is in place: a state change published meanwhile is then
+            // either seen by the listener or by the check below, never by neither.
+            this.state = GrantState.UNCERTAIN;
+            generation = suspensions;
         }
         Registration r;
         try {
@@ -79,7 +83,19 @@ public class Grant implements AutoCloseable {
         this.sessionRegistration = r;
         if (session.sessionId() != entry.sessionId() || session.state() == SessionState.LOST) {
             transition(GrantState.LOST);
+        } else if (session.state().isConnected()) {
+            synchronized (lock) {
+                if (suspensions == generation && state == GrantState.UNCERTAIN) {
+                    state = GrantState.HELD; // nobody can have subscribed yet: no one to notify
+                }
+            }
+        } // else suspended now: the listener re-validates on RECONNECTED
+        synchronized (lock) {
+            if (!state.isTerminal()) {
+                return;
+            }
         }
+        r.close(); // ended before the registration was stored: transition() could not close it
     }
 
     /** The grant's node path (without the session's namespace). */

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>In {@code mvn verify} this is a smoke run of a few seconds, so the benchmark cannot rot: it
  * checks that every scenario completes for both libraries, and asserts nothing about speed. The
- * full run: {@code -Dzkr.bench=full} (optionally {@code -Dzkr.bench.seconds=5 -Dzkr.bench.reps=5}).
+ * full run: {@code -Dzkr.bench=full} (optionally {@code -Dzkr.bench.seconds=5 -Dzkr.bench.reps=5}
+ * -Dzkr.bench.only=<regex of scenario names>}).
  */
 class BenchmarkIT {
     private static final boolean FULL = "full".equals(System.getProperty("zkr.bench"));
@@ -28,7 +29,8 @@ class BenchmarkIT {
                 Scenario.lockUncontended(),
                 Scenario.lockContended(8),
                 Scenario.readWrite(8, 90),
-                Scenario.semaphore(3, 8));
+                Scenario.semaphore(3, 8)).stream()
+                .filter(s -> s.name().matches(System.getProperty("zkr.bench.only", ".*"))).toList();
         System.out.println("Benchmark: zk-recipes vs Curator " + (FULL ? "(full)" : "(smoke)"));
         Comparison c = new Comparison(List.of(ZkRecipesClient.FACTORY, CuratorClient.FACTORY), scenarios, duration, reps,
                 System.out).run();

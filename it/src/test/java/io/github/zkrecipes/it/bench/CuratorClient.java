@@ -11,8 +11,8 @@ import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /** {@link RecipeClient} for Curator's recipes, the thing we compare against: one CuratorFramework. */
-final class CuratorClient implements RecipeClient {
-    static final Factory FACTORY = new Factory() {
+public final class CuratorClient implements RecipeClient {
+    public static final Factory FACTORY = new Factory() {
         @Override
         public String name() {
             return "curator";

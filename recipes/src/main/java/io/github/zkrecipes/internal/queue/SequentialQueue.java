@@ -153,10 +153,14 @@ public final class SequentialQueue {
                 attemptSession = sid; // from here on a node may exist: clean up unless adopted
                 CompletableFuture<Reply<String>> created = ZkOps.createEphemeralSequential(zk, prefix, data,
                         session.aclProvider().getAclForPath(serverPath));
-                CompletableFuture<Reply<List<String>>> listed = ZkOps.children(zk, serverPath, null);
                 // Even a zero timeout waits for the create's round trip (at least ROUND_TRIP_GRACE):
                 // "don't wait" means not waiting for other participants, not never getting an answer.
                 Deadline replies = deadline.atLeast(ROUND_TRIP_GRACE);
+                // The listing is answered after the create (a session's requests are answered in
+                // order): waiting for it synchronously waits for both, with no thread hand-off.
+                CompletableFuture<Reply<List<String>>> listed = syncAllowed(zk, replies)
+                        ? CompletableFuture.completedFuture(ZkOps.childrenNow(zk, serverPath))
+                        : ZkOps.children(zk, serverPath, null);
                 Reply<String> c = Reply.await(created, replies);
                 if (c == null) {
                     return null; // deadline; the finally block removes the node if it was created
@@ -257,7 +261,12 @@ public final class SequentialQueue {
         List<QueueNode> nodes = parse(entry.takeInitialListing());
         boolean fresh = nodes != null;   // nodes came from a listing, not from a local decision
         Waiter waiter = new Waiter(entry.sessionId());
-        Registration registration = session.addStateListener(waiter);
+        Registration registration;
+        try {
+            registration = session.addStateListener(waiter);
+        } catch (IllegalStateException closed) {
+            throw new SessionLostException("session closed while waiting", entry.path(), entry.sessionId(), closed);
+        }
         try {
             List<String> targets = List.of();   // the blockers we watch
             boolean childWatchArmed = false;
@@ -270,7 +279,8 @@ public final class SequentialQueue {
                 ZooKeeper zk = handleFor(entry);
                 if (nodes == null) {
                     CompletableFuture<Reply<byte[]>> dirReply = rule.readsDirectory() ? ZkOps.data(zk, serverPath, null) : null;
-                    Reply<List<String>> l = Reply.await(ZkOps.children(zk, serverPath, null), deadline);
+                    Reply<List<String>> l = syncAllowed(zk, deadline) ? ZkOps.childrenNow(zk, serverPath)
+                            : Reply.await(ZkOps.children(zk, serverPath, null), deadline);
                     if (dirReply != null) {
                         Reply<byte[]> d = Reply.await(dirReply, deadline);
                         directoryData = d != null && d.ok() ? d.value() : null;
@@ -495,8 +505,10 @@ public final class SequentialQueue {
         Reply<Void> r;
         try {
             // Bounded: ZooKeeper answers or reports connection loss within its read timeout.
-            r = Reply.await(ZkOps.delete(zk, entry.serverPath()),
-                    Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
+            r = Thread.currentThread().isInterrupted()
+                    ? Reply.await(ZkOps.delete(zk, entry.serverPath()), Deadline.after(
+                            java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))))
+                    : ZkOps.deleteNow(zk, entry.serverPath());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             r = null;
@@ -673,6 +685,15 @@ public final class SequentialQueue {
     }
 
     /** The current handle, if the entry's session is still the current one. */
+    /**
+     * True if a synchronous request may stand in for an awaited asynchronous one: the deadline is
+     * further away than the client's own failure detection (two thirds of the session timeout),
+     * so a stalled connection fails the request before the deadline would have.
+     */
+    private static boolean syncAllowed(ZooKeeper zk, Deadline deadline) {
+        return deadline.isForever() || deadline.remainingNanos() > TimeUnit.MILLISECONDS.toNanos(zk.getSessionTimeout());
+    }
+
     private ZooKeeper handleFor(QueueEntry entry) {
         ensureAlive(entry);
         try {
@@ -744,11 +765,16 @@ public final class SequentialQueue {
     private void awaitNewSession(long expired, Deadline deadline) throws InterruptedException {
         // Curator replaces the expired handle; CONNECTED with a new id follows.
         CountDownLatch latch = new CountDownLatch(1);
-        Registration r = session.addStateListener((state, id) -> {
-            if ((state == SessionState.CONNECTED && id != expired) || state == SessionState.CLOSED) {
-                latch.countDown();
-            }
-        });
+        Registration r;
+        try {
+            r = session.addStateListener((state, id) -> {
+                if ((state == SessionState.CONNECTED && id != expired) || state == SessionState.CLOSED) {
+                    latch.countDown();
+                }
+            });
+        } catch (IllegalStateException closed) {
+            throw new SessionLostException("session closed", path, expired, closed);
+        }
         try {
             if (session.sessionId() != expired && session.state().isConnected()) {
                 return;

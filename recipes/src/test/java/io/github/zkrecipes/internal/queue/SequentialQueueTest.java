@@ -290,7 +290,11 @@ class SequentialQueueTest {
         Worker<QueueEntry> waiter = Worker.start("waiter", () -> joinNow(s));
         awaitQueued(zk, 2);
         s.close();
-        SessionLostException e = assertInstanceOf(SessionLostException.class, waiter.failure());
+        Throwable failure = waiter.failure();
+        if (!(failure instanceof SessionLostException)) {
+            throw new AssertionError("expected SessionLostException", failure);
+        }
+        SessionLostException e = (SessionLostException) failure;
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertEquals(List.of(holder.node().name()), zk.children(DIR));
         holder.queue().remove(holder);
