@@ -65,25 +65,57 @@ class GroupViewTest {
     }
 
     @Test
-    void aChangeCostsOneReadOfThatNodeOnly(ZkTestContext zk) throws Exception {
+    void aJoinOrDataChangeCostsTheViewOneReadAndALeaveNone(ZkTestContext zk) throws Exception {
         ZkGroup group = new ZkGroup(zk.session(), PATH);
         List<Membership> ms = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
             ms.add(group.join("m" + i, "d"));
         }
-        try (GroupView view = group.view()) {
+        ZkSession viewSession = zk.session();
+        try (GroupView view = new ZkGroup(viewSession, PATH).view()) {
             assertEquals(20, view.size());
             Recorder r = new Recorder();
             view.addListener(r);
             Await.until("replay", () -> r.events.size() == 20);
+
+            long before = requestsOf(zk, viewSession);
             ms.get(7).update("new");
             Await.until("change seen", () -> r.events.size() == 21);
+            assertEquals(1, requestsOf(zk, viewSession) - before, "requests for one data change");
             assertEquals("changed m7=new", r.events.get(20));
             assertEquals("new", view.member("m7").dataAsString());
             assertEquals("d", view.member("m8").dataAsString());
+
+            before = requestsOf(zk, viewSession);
+            ms.add(group.join("late", "x"));
+            Await.until("join seen", () -> r.events.size() == 22);
+            assertEquals(1, requestsOf(zk, viewSession) - before, "requests for one join");
+
+            before = requestsOf(zk, viewSession);
+            ms.remove(0).close();
+            Await.until("leave seen", () -> r.events.size() == 23);
+            assertEquals(0, requestsOf(zk, viewSession) - before, "requests for one leave");
         } finally {
             ms.forEach(Membership::close);
         }
+    }
+
+    /**
+     * The last request number (cxid) the server saw from {@code session}, from the {@code cons}
+     * command: its growth is the number of requests sent (pings not included).
+     */
+    static long requestsOf(ZkTestContext zk, ZkSession session) throws Exception {
+        String sid = "sid=0x" + Long.toHexString(session.sessionId());
+        String out = org.apache.zookeeper.client.FourLetterWordMain.send4LetterWord("127.0.0.1", zk.server().port(0), "cons");
+        for (String line : out.split("\n")) {
+            if (line.contains(sid + ",") || line.contains(sid + ")")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("lcxid=0x([0-9a-f]+)").matcher(line);
+                if (m.find()) {
+                    return Long.parseLong(m.group(1), 16);
+                }
+            }
+        }
+        throw new AssertionError("no connection of " + sid + " in: " + out);
     }
 
     @Test
