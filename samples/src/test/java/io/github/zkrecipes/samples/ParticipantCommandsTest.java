@@ -56,6 +56,17 @@ class ParticipantCommandsTest {
     }
 
     @Test
+    void durationKeepsTakingRoundsUntilItHasPassed() {
+        Run run = Run.zkr("rwlock", "--connect", zk.connectString(), "--path", "/timed", "--mode", "write",
+                "--hold", "0s", "--duration", "300ms");
+
+        assertEquals(0, run.exitCode(), run.both());
+        int rounds = fences(run.out()).size();
+        assertTrue(rounds >= 2, "rounds until 300ms have passed, not one: " + run.both());
+        assertTrue(run.out().contains("done: " + rounds + " rounds"), run.both());
+    }
+
+    @Test
     void aWaitingLockSaysWhereItStandsThenIsGrantedWhenTheHolderReleases() throws Exception {
         ZkLock lock = new ZkLock(session, "/contended");
         LockHandle held = lock.acquire();
