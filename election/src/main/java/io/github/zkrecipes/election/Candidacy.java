@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost in ZooKeeper round trips</h2>
  * Join, uncontended: 1 (create and list, pipelined). Waiting: +1 (one getData watch, on the
- * candidate just ahead: no herd). Handover when the leader leaves: 0 for the next candidate (its
- * watch fires; it needs no listing). {@link #resign()}: 1 delete + 1 join. Reconnection while
+ * candidate just ahead: no herd). Handover when the leader leaves: only the next candidate is
+ * woken; 0 more round trips if the leader was just ahead of it when it last listed, else 1
+ * listing (a read). {@link #resign()}: 1 delete + 1 join. Reconnection while
  * leading: 1 write confirming the node. {@link #isLeader()}, {@link #state()}: 0.
  *
  * <h2>Connection states</h2>

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>States are the {@link Candidacy}'s: LATENT, CONTENDING, LEADING, UNCERTAIN, CLOSED, FAILED.
- * Round trips are the candidacy's (join 1, handover 0 for the next, end of term 1 delete + 1 join).
+ * Round trips are the candidacy's (join 1, handover 0 or 1 listing for the next, end of term 1 delete + 1 join).
  *
  * <h2>Not guaranteed</h2>
  * That the task stops before someone else leads: it is interrupted when this client learns of the

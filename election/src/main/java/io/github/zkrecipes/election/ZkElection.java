@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  *
  * <h2>Cost in ZooKeeper round trips</h2>
  * Join uncontended: 1 (create and list, pipelined); waiting: +1 watch; handover when the leader
- * leaves: 0 for the next candidate; resign: 1 delete + 1 join. {@link #leader()}: 2 (list, then
+ * leaves: 0 for the next candidate if the leader was just ahead of it when it last listed, else
+ * 1 listing; resign: 1 delete + 1 join. {@link #leader()}: 2 (list, then
  * read the head). {@link #candidates()}: about 2 (list, then every node's data pipelined). {@link
  * #observe}: one watch, on the leader's node (or on the directory while there is no leader); each
  * change costs about 4 (list and read the new leader, then list and watch it).

@@ -1,6 +1,8 @@
-package io.github.zkrecipes.election;
+package io.github.zkrecipes.it.bench;
 
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.election.Candidacy;
+import io.github.zkrecipes.election.ZkElection;
 import io.github.zkrecipes.testing.Await;
 import io.github.zkrecipes.testing.ZkTest;
 import io.github.zkrecipes.testing.ZkTestContext;
@@ -11,19 +13,16 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Failover after the leader closes, against Curator's {@code LeaderLatch} in the same run, on the
  * same server and sessions: from the leader's {@code close()} to the next candidate learning that
- * it leads. A measurement, logged; it asserts only that ours is faster (the benchmark suite owns
- * the 0.7x target).
+ * it leads. A measurement, printed with the same-run ratio; nothing about speed is asserted (the
+ * 0.7x target is judged from the printed figures). {@code -Dzkr.bench=full} runs 101 rounds.
  */
 @ZkTest
-class FailoverLatencyTest {
-    private static final Logger LOG = LoggerFactory.getLogger(FailoverLatencyTest.class);
-    private static final int ROUNDS = 25;
+class ElectionFailoverBenchIT {
+    private static final int ROUNDS = "full".equals(System.getProperty("zkr.bench")) ? 101 : 9;
 
     @Test
     void failoverAfterTheLeaderClosesIsMeasuredAgainstCuratorsLeaderLatch(ZkTestContext zk) throws Exception {
@@ -37,12 +36,10 @@ class FailoverLatencyTest {
         }
         long p50Ours = p50(ours);
         long p50Curator = p50(curator);
-        LOG.info("failover after close, p50 over {} rounds: zk-recipes {} us, Curator LeaderLatch {} us, ratio {}",
-                ROUNDS, p50Ours / 1000, p50Curator / 1000, String.format("%.2f", (double) p50Ours / p50Curator));
-        // Loose on purpose (a shared 2-core machine): the handover costs us no round trip after
-        // the watch fires, Curator one listing; measured here 0.30x.
-        org.junit.jupiter.api.Assertions.assertTrue(p50Ours < p50Curator,
-                "failover p50 " + p50Ours / 1000 + " us is not below Curator's " + p50Curator / 1000 + " us");
+        System.out.printf("election failover after the leader closes, over %d rounds: zk-recipes p50 %d us p99 %d us;"
+                + " Curator LeaderLatch p50 %d us p99 %d us; ratio of p50s %.2f (target <= 0.7)%n", ROUNDS,
+                p50Ours / 1000, quantile(ours, 0.99) / 1000, p50Curator / 1000, quantile(curator, 0.99) / 1000,
+                (double) p50Ours / p50Curator);
     }
 
     private static long ours(ZkTestContext zk, ZkSession sa, ZkSession sb) throws Exception {
@@ -97,8 +94,12 @@ class FailoverLatencyTest {
     }
 
     private static long p50(List<Long> xs) {
+        return quantile(xs, 0.5);
+    }
+
+    private static long quantile(List<Long> xs, double q) {
         List<Long> sorted = new ArrayList<>(xs);
         Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1));
     }
 }
