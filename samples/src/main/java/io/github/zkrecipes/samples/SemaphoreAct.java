@@ -58,6 +58,6 @@ final class SemaphoreAct {
         say.step("[alice] returns her permit; [carol] is granted at once, fence %s > %s.", hex(cg.fence()), hex(b.fence()));
         b.close();
         cg.close();
-        say.detail("Never more than %d holders; a waiter is woken only by the release that makes room for it.", PERMITS);
+        say.detail("At most %d holders at any time: [carol] got hers only when [alice]'s came back.", PERMITS);
     }
 }
