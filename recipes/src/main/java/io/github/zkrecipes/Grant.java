@@ -236,9 +236,12 @@ public class Grant implements AutoCloseable {
     }
 
     /**
-     * Releases the grant: its node is deleted (one round trip while connected; if the connection
-     * is down, a background delete retries until it succeeds or the session ends, so the grant
-     * never stays blocked by this holder). Idempotent; never throws; a lost grant needs no release.
+     * Releases the grant: its node's delete is sent and this returns at once, without waiting for
+     * the reply (the session applies its requests in order, so this session's next request already
+     * sees the node gone; other clients see it one commit later). If the connection is down or the
+     * delete fails for connection trouble, a background delete retries until it succeeds or the
+     * session ends, so the grant never stays blocked by this holder. Idempotent; never blocks or
+     * throws; a lost grant needs no release.
      */
     @Override
     public void close() {
@@ -248,7 +251,7 @@ public class Grant implements AutoCloseable {
             }
         }
         transition(GrantState.RELEASED);
-        entry.queue().remove(entry);
+        entry.queue().release(entry);
     }
 
     private void onSessionState(SessionState s, long id) {

@@ -34,7 +34,7 @@ class GrantTest {
         grant.close();
         assertEquals(GrantState.RELEASED, grant.state());
         assertEquals(List.of(GrantState.RELEASED), seen);
-        assertEquals(List.of(), zk.children("/q"));
+        zk.awaitNoChildren("/q");
         assertFalse(grant.whenLost().isDone());
         assertThrows(OwnershipLostException.class, grant::ensureHeld);
     }
@@ -122,7 +122,7 @@ class GrantTest {
         TestGrant grant = new TestGrant(joinNow(holder));
         holder.close();
         assertEquals(GrantState.RELEASED, grant.state());
-        assertEquals(List.of(), zk.children("/q"));
+        zk.awaitNoChildren("/q");
         grant.close();
         assertThrows(OwnershipLostException.class, () -> grant.guarded());
     }

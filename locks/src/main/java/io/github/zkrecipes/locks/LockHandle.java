@@ -105,8 +105,10 @@ public final class LockHandle implements AutoCloseable {
     }
 
     /**
-     * Releases this acquisition; the last one deletes the lock node (one round trip, or a
-     * background delete if the connection is down). Idempotent.
+     * Releases this acquisition; the last one deletes the lock node: the delete is sent and this
+     * returns without waiting for the reply (this session's later requests see the node gone; other
+     * clients one commit later; a background delete takes over if the connection is down).
+     * Idempotent.
      *
      * @throws IllegalMonitorStateException if called by a thread other than the owner while the
      *     lock is still held; nothing is released
@@ -133,7 +135,7 @@ public final class LockHandle implements AutoCloseable {
             }
         }
         if (toRelease != null) {
-            toRelease.close(); // outside the monitor: may wait for one round trip
+            toRelease.close(); // outside the monitor (sends the delete; does not wait for it)
         }
         synchronized (holds) {
             holds.forgetIfIdle();

@@ -44,7 +44,7 @@ import java.util.Optional;
  * Uncontended acquire: 1 (create and list, pipelined). Contended: +1 to watch the predecessor.
  * Handover: a release wakes only the next waiter, which is granted with no round trip if its
  * predecessor was the holder when it last listed, else after one listing (a read, answered from
- * the server's memory; no fsync). Reentrant acquire: 0. Release: 1 delete. {@link #holder()},
+ * the server's memory; no fsync). Reentrant acquire: 0. Release: 1 delete, sent without waiting for its reply. {@link #holder()},
  * {@link #queue()}: about 2.
  *
  * <h2>Connection states</h2>

@@ -45,7 +45,7 @@ import java.util.Optional;
  * Acquire while compatible: 1 (create and list, pipelined). A waiter: +1 to watch, and because a
  * downgrade may place a node ahead, +1 listing to confirm before it is granted after a wait.
  * Reentrant acquire: 0. Downgrade: 2 (one multi that creates the read node and announces it,
- * one exists for its fence). Release: 1.
+ * one exists for its fence). Release: 1 delete, not waited for.
  *
  * <h2>Threads</h2>
  * An immutable, thread-safe descriptor; no I/O in the constructor.

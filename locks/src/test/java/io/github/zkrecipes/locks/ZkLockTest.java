@@ -62,7 +62,7 @@ class ZkLockTest {
         for (int i = 1; i < fences.size(); i++) {
             assertTrue(fences.get(i) > fences.get(i - 1), "fence order broken at " + i + ": " + fences);
         }
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test
@@ -106,7 +106,7 @@ class ZkLockTest {
             assertEquals(1, zk.children(PATH).size());
         }
         assertFalse(lock.isHeldByCurrentThread());
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test

@@ -76,7 +76,7 @@ class ZkReadWriteLockTest {
         for (int i = 1; i < writeFences.size(); i++) {
             assertTrue(writeFences.get(i) > writeFences.get(i - 1), "write fences out of order: " + writeFences);
         }
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test
@@ -92,7 +92,7 @@ class ZkReadWriteLockTest {
             assertEquals(0, cost.watches(), "a compatible reader watches nothing");
         }
         first.release();
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test
@@ -186,7 +186,7 @@ class ZkReadWriteLockTest {
             assertEquals(0, QueueMetrics.snapshot().minus(before).creates());
             assertEquals(1, zk.children(PATH).size());
         }
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test

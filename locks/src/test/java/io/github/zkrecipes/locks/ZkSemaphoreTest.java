@@ -65,7 +65,7 @@ class ZkSemaphoreTest {
         }
         assertEquals(64, intervals.size());
         assertTrue(maxHeld.get() >= 2, "the test never overlapped holders: " + maxHeld.get());
-        assertEquals(List.of(), zk.children(PATH));
+        zk.awaitNoChildren(PATH);
     }
 
     @Test

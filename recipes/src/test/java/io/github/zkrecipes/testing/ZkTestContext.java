@@ -89,6 +89,20 @@ public final class ZkTestContext {
         }
     }
 
+    /**
+     * Waits until {@code path} has no children: a released grant's delete is pipelined (sent, not
+     * waited for), so another session sees it gone one commit later.
+     */
+    public void awaitNoChildren(String path) {
+        Await.until("no nodes under " + path, () -> {
+            try {
+                return children(path).isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     /** The stat of {@code path} (in this test's namespace), or null. */
     public Stat stat(String path) throws Exception {
         return admin.exists(serverPath(path), false);

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *       session's requests in order, so the listing includes the new node);
  *   <li>each wait: +1 getData with a watch on the blocker (+1 getChildren for directory waits);
  *       a wakeup by deletion of the blocker: 0 more if the local decision grants, else +1 listing;
- *   <li>remove: 1 delete;
+ *   <li>release of a granted entry: 1 delete, pipelined (not waited for); removal of an entry
+ *       given up on (timeout, interrupt): 1 delete, waited for;
  *   <li>a create whose reply was lost: +2 (getChildren, exists) after reconnecting.
  * </ul>
  *
@@ -480,12 +481,28 @@ public final class SequentialQueue {
     }
 
     /**
-     * Deletes the entry's node. Waits for the reply while the connection is up (one round trip);
+     * Deletes the node of an entry given up on (timeout, interrupt, failure): waits for the reply
+     * while the connection is up (one round trip), so the caller returns with nothing left behind;
      * if it cannot be confirmed (connection trouble, interrupt), a background delete retries after
      * every reconnection until it succeeds or the session ends. Never throws; keeps the interrupt
      * flag.
      */
     public void remove(QueueEntry entry) {
+        delete(entry, true);
+    }
+
+    /**
+     * Deletes a granted entry's node, pipelined: the delete is sent and this returns without
+     * waiting for the reply. A session's requests are applied in order, so anything this session
+     * sends later (a new join, a read) already sees the node gone; other clients see it gone one
+     * commit later. Failures are handled as by {@link #remove}, in the background. Never blocks,
+     * never throws.
+     */
+    public void release(QueueEntry entry) {
+        delete(entry, false);
+    }
+
+    private void delete(QueueEntry entry, boolean confirm) {
         if (session.isClosed() || session.sessionId() != entry.sessionId()) {
             return; // the node's session is over: the ensemble deleted it
         }
@@ -502,17 +519,23 @@ public final class SequentialQueue {
             Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
             return;
         }
+        CompletableFuture<Reply<Void>> sent = ZkOps.delete(zk, entry.serverPath());
+        if (!confirm) {
+            sent.thenAccept(r -> afterDelete(entry, r));
+            return;
+        }
         Reply<Void> r;
         try {
             // Bounded: ZooKeeper answers or reports connection loss within its read timeout.
-            r = Thread.currentThread().isInterrupted()
-                    ? Reply.await(ZkOps.delete(zk, entry.serverPath()), Deadline.after(
-                            java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))))
-                    : ZkOps.deleteNow(zk, entry.serverPath());
+            r = Reply.await(sent, Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             r = null;
         }
+        afterDelete(entry, r);
+    }
+
+    private void afterDelete(QueueEntry entry, Reply<Void> r) {
         if (r == null || r.connectionTrouble()) {
             Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
         } else if (!r.ok() && r.code() != Code.NONODE && r.code() != Code.SESSIONEXPIRED) {

@@ -89,15 +89,4 @@ final class ZkOps {
             return new Reply<>(e.code(), null, null);
         }
     }
-
-    /** A synchronous delete; see {@link #childrenNow} for why and when. */
-    static Reply<Void> deleteNow(ZooKeeper zk, String path) throws InterruptedException {
-        QueueMetrics.DELETES.increment();
-        try {
-            zk.delete(path, -1);
-            return new Reply<>(org.apache.zookeeper.KeeperException.Code.OK, null, null);
-        } catch (org.apache.zookeeper.KeeperException e) {
-            return new Reply<>(e.code(), null, null);
-        }
-    }
 }
