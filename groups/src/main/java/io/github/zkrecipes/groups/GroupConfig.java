@@ -291,7 +291,7 @@ public final class GroupConfig<T> {
 
         private void read(ZooKeeper zk) {
             if (zk != null) {
-                Zk.getData(zk, serverPath, null).thenAccept(r -> watch.post(() -> apply(r)));
+                Zk.getData(zk, serverPath, null).thenAccept(r -> watch.locked(() -> apply(r)));
             }
         }
 
@@ -316,11 +316,13 @@ public final class GroupConfig<T> {
             }
             delivered = true;
             lastMzxid = mzxid;
-            try {
-                listener.accept(v);
-            } catch (RuntimeException e) {
-                LOG.warn("configuration listener of {} threw", path, e);
-            }
+            watch.post(() -> {
+                try {
+                    listener.accept(v);
+                } catch (RuntimeException e) {
+                    LOG.warn("configuration listener of {} threw", path, e);
+                }
+            });
         }
 
         void close() {

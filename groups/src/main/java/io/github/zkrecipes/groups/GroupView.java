@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * come after reconnecting.
  *
  * <h2>Threads</h2>
- * Thread-safe. One thread per view ({@code zkr-group-view}), stopped by {@link #close()}.
+ * Thread-safe. Changes are applied on ZooKeeper's event thread as they arrive (no thread hop
+ * before the read of a changed node is sent); listeners and {@link #await} conditions run on the
+ * view's own thread ({@code zkr-group-view<path>}), stopped by {@link #close()}.
  */
 public final class GroupView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupView.class);
@@ -70,12 +72,13 @@ public final class GroupView implements AutoCloseable {
     private final String path;
     private final String serverPath;
     private final PersistentWatch watch;
-    // Confined to the view's thread:
+    // The state machine's, touched only in the watch's locked steps:
     private final Map<String, Member> byNode = new HashMap<>();
     private final Map<String, TreeMap<QueueNode, Member>> byId = new HashMap<>();
-    private final List<GroupListener> listeners = new ArrayList<>();
     private long resyncGeneration;
     private int pendingResyncReads;
+    // Confined to the view's thread:
+    private final List<GroupListener> listeners = new ArrayList<>();
     // Shared:
     private final ConcurrentLinkedQueue<Condition> conditions = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
@@ -127,11 +130,16 @@ public final class GroupView implements AutoCloseable {
     public Registration addListener(GroupListener listener) {
         Objects.requireNonNull(listener, "listener");
         ensureOpen();
-        watch.post(() -> {
-            for (Member m : members.values()) {
-                call(listener, l -> l.joined(m));
-            }
-            listeners.add(listener);
+        // Snapshot and queue the replay in one locked step: every change after the snapshot is
+        // queued after the replay, every change before it is in the snapshot.
+        watch.locked(() -> {
+            Map<String, Member> snapshot = members;
+            watch.post(() -> {
+                for (Member m : snapshot.values()) {
+                    call(listener, l -> l.joined(m));
+                }
+                listeners.add(listener);
+            });
         });
         return () -> watch.post(() -> listeners.remove(listener));
     }
@@ -181,7 +189,7 @@ public final class GroupView implements AutoCloseable {
         }
     }
 
-    // ---- the state machine, on the view's thread ----
+    // ---- the state machine: in the watch's locked steps, on ZooKeeper's event thread ----
 
     private void onEvent(WatchedEvent e) {
         String p = e.getPath();
@@ -208,7 +216,7 @@ public final class GroupView implements AutoCloseable {
         } catch (RuntimeException closedSession) {
             return;
         }
-        Zk.getData(zk, serverPath + "/" + name, null).thenAccept(r -> watch.post(() -> applyRead(name, r, generation)));
+        Zk.getData(zk, serverPath + "/" + name, null).thenAccept(r -> watch.locked(() -> applyRead(name, r, generation)));
     }
 
     private void applyRead(String name, Zk.Result<byte[]> r, long generation) {
@@ -267,16 +275,19 @@ public final class GroupView implements AutoCloseable {
             return;
         }
         publish();
-        if (before == null) {
-            listeners.forEach(l -> call(l, x -> x.joined(after)));
-        } else if (after == null) {
-            listeners.forEach(l -> call(l, x -> x.left(before)));
-        } else if (!before.node().equals(after.node()) || !before.sameData(after)) {
-            listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
-        }
-        for (Condition c : conditions) {
-            check(c);
-        }
+        // What users see runs on the view's thread, in this order.
+        watch.post(() -> {
+            if (before == null) {
+                listeners.forEach(l -> call(l, x -> x.joined(after)));
+            } else if (after == null) {
+                listeners.forEach(l -> call(l, x -> x.left(before)));
+            } else if (!before.node().equals(after.node()) || !before.sameData(after)) {
+                listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
+            }
+            for (Condition c : conditions) {
+                check(c);
+            }
+        });
     }
 
     private void publish() {
@@ -306,7 +317,7 @@ public final class GroupView implements AutoCloseable {
             return;
         }
         long generation = ++resyncGeneration;
-        Zk.getChildren(zk, serverPath).thenAccept(r -> watch.post(() -> onListing(r, generation)));
+        Zk.getChildren(zk, serverPath).thenAccept(r -> watch.locked(() -> onListing(r, generation)));
     }
 
     private void onListing(Zk.Result<List<String>> r, long generation) {

@@ -1,9 +1,9 @@
 package io.github.zkrecipes.groups;
 
 import io.github.zkrecipes.Registration;
-import io.github.zkrecipes.SessionState;
 import io.github.zkrecipes.ZkSession;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,16 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One persistent watch (ZooKeeper 3.6+ {@code addWatch}) on one path, and the one thread that
- * handles what it reports: the serialized state machine behind {@link GroupView} and {@link
- * GroupConfig#addListener}.
+ * One persistent watch (ZooKeeper 3.6+ {@code addWatch}) on one path, the state machine behind
+ * {@link GroupView} and {@link GroupConfig#addListener}, and the one thread their listeners run on.
  *
- * <p>Watch events, read replies (when the owner's callbacks {@link #post} them) and session
- * changes all run on that thread, in the order ZooKeeper delivered them, which is the server's
- * order. A persistent watch has no gap between re-armings. After a reconnection of the same
- * session the client re-registers it by itself, but events in between may be lost: the owner is
- * asked to {@code resync}. After session expiry the watch died with the session: it is added
- * again on the new handle, then {@code resync} runs.
+ * <p><b>Order.</b> Watch events and read replies are handled where ZooKeeper delivers them, on the
+ * client's event thread, in the server's order, under one lock (a new session brings a new event
+ * thread; the lock keeps the two from overlapping). Handling only updates state and sends reads:
+ * nothing blocks there. What users see (listener calls) is {@link #post}ed to this watch's own
+ * thread, in the same order. A persistent watch has no gap between re-armings. After a
+ * reconnection of the same session the client re-registers it by itself, but events in between
+ * may be lost: the owner is asked to {@code resync}. After session expiry the watch died with the
+ * session: it is added again on the new handle, then {@code resync} runs.
  */
 final class PersistentWatch implements Watcher {
     private static final Logger LOG = LoggerFactory.getLogger(PersistentWatch.class);
@@ -38,10 +39,10 @@ final class PersistentWatch implements Watcher {
     private final ExecutorService thread;
     private final Consumer<WatchedEvent> onEvent;
     private final Consumer<ZooKeeper> resync;
+    private final Object lock = new Object();
     private Registration sessionRegistration;
-    private ZooKeeper watched; // the handle the watch is on; the thread only
+    private ZooKeeper watched; // the handle the watch is on; guarded by lock
     private volatile boolean closed;
-    private volatile Thread owner;
 
     PersistentWatch(ZkSession session, String serverPath, AddWatchMode mode, String threadName,
             Consumer<WatchedEvent> onEvent, Consumer<ZooKeeper> resync) {
@@ -53,25 +54,24 @@ final class PersistentWatch implements Watcher {
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
-            owner = t;
             return t;
         });
     }
 
-    /** Adds the watch, then asks for the first {@code resync}; both on the thread. */
+    /** Adds the watch, then the first {@code resync}. */
     void start() {
         sessionRegistration = session.addStateListener((state, id) -> {
             switch (state) {
-                case RECONNECTED -> post(() -> resync.accept(watched));
-                case CONNECTED -> post(this::establish);
+                case RECONNECTED -> locked(() -> resync.accept(watched));
+                case CONNECTED -> locked(this::establish);
                 default -> { }
             }
         });
-        post(this::establish);
+        locked(this::establish);
     }
 
     private void establish() {
-        if (closed || !session.state().isConnected()) {
+        if (!session.state().isConnected()) {
             return; // CONNECTED or RECONNECTED will call again
         }
         ZooKeeper zk;
@@ -81,8 +81,7 @@ final class PersistentWatch implements Watcher {
             return;
         }
         if (zk != watched) {
-            WatchType type = WatchType.of(mode);
-            Watches.arm(zk, type.type, serverPath, () -> {
+            Watches.arm(zk, watcherType(), serverPath, () -> {
                 zk.addWatch(serverPath, this, mode, (rc, p, ctx) -> {
                     Code c = Code.get(rc);
                     if (c != Code.OK) {
@@ -96,18 +95,8 @@ final class PersistentWatch implements Watcher {
         resync.accept(zk);
     }
 
-    private enum WatchType {
-        PERSISTENT(Watcher.WatcherType.Persistent), RECURSIVE(Watcher.WatcherType.PersistentRecursive);
-
-        final Watcher.WatcherType type;
-
-        WatchType(Watcher.WatcherType type) {
-            this.type = type;
-        }
-
-        static WatchType of(AddWatchMode mode) {
-            return mode == AddWatchMode.PERSISTENT ? PERSISTENT : RECURSIVE;
-        }
+    private Watcher.WatcherType watcherType() {
+        return mode == AddWatchMode.PERSISTENT ? Watcher.WatcherType.Persistent : Watcher.WatcherType.PersistentRecursive;
     }
 
     @Override
@@ -116,10 +105,24 @@ final class PersistentWatch implements Watcher {
         if (t == Event.EventType.None || t == Event.EventType.PersistentWatchRemoved) {
             return; // connection events: the session listener covers them
         }
-        post(() -> onEvent.accept(event));
+        locked(() -> onEvent.accept(event));
     }
 
-    /** Runs {@code task} on the thread, after everything posted before it; dropped once closed. */
+    /** Runs {@code step} of the state machine now, under the lock; skipped once closed. Must not block. */
+    void locked(Runnable step) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.warn("handling a change of {} failed", serverPath, e);
+            }
+        }
+    }
+
+    /** Runs {@code task} on the watch's thread, after everything posted before it; dropped once closed. */
     void post(Runnable task) {
         if (closed) {
             return;
@@ -127,11 +130,7 @@ final class PersistentWatch implements Watcher {
         try {
             thread.execute(() -> {
                 if (!closed) {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        LOG.warn("handling a change of {} failed", serverPath, e);
-                    }
+                    task.run();
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -139,40 +138,26 @@ final class PersistentWatch implements Watcher {
         }
     }
 
-    /** True on the watch's own thread. */
-    boolean onThread() {
-        return Thread.currentThread() == owner;
-    }
-
     /**
      * Removes the watch from the server (waiting at most {@code wait} for the reply) and stops the
-     * thread. Idempotent.
+     * thread. Idempotent; may be called from a listener.
      */
     void close(Duration wait) {
-        if (closed) {
-            return;
-        }
-        java.util.concurrent.CountDownLatch removed = new java.util.concurrent.CountDownLatch(1);
-        Runnable remove = () -> {
-                closed = true;
-                try {
-                    if (watched != null) {
-                        Watches.release(watched, WatchType.of(mode).type, serverPath, this);
-                        // removal requests are answered in order: a no-op read after it marks its reply
-                        watched.exists("/", false, (rc, p, ctx, s) -> removed.countDown(), null);
-                    } else {
-                        removed.countDown();
-                    }
-                } catch (RuntimeException e) {
+        CountDownLatch removed = new CountDownLatch(1);
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (watched != null) {
+                    Watches.release(watched, watcherType(), serverPath, this);
+                    // a session's requests are answered in order: this no-op read's reply marks the removal's
+                    watched.exists("/", false, (rc, p, ctx, s) -> removed.countDown(), null);
+                } else {
                     removed.countDown();
                 }
-            };
-        if (onThread()) {
-            remove.run(); // closed from a listener: do not wait for ourselves
-        } else {
-            try {
-                thread.execute(remove);
-            } catch (RejectedExecutionException e) {
+            } catch (RuntimeException e) {
                 removed.countDown();
             }
         }
@@ -184,7 +169,6 @@ final class PersistentWatch implements Watcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closed = true;
         thread.shutdown();
     }
 }
