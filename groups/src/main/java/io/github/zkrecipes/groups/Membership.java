@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link State#ACTIVE}: the member node exists in the current session.
  *   <li>{@link State#UNCERTAIN}: the connection is suspended; the node may already be gone on the
- *       ensemble. Back to {@code ACTIVE} when the same session reconnects.
+ *       ensemble. Back to {@code ACTIVE} when the same session reconnects and a write-path check
+ *       ({@code multi[check(node)]}, 1 round trip) confirmed the node; if the node was deleted by
+ *       someone else meanwhile, the membership re-joins (or is {@code LOST}).
  *   <li>{@link State#REJOINING}: the session expired, so the node is gone; the membership joins
  *       again as soon as a new session is connected (auto re-join, the default).
  *   <li>{@link State#LOST}: the node is gone and the membership will not come back: auto re-join
@@ -120,8 +122,26 @@ public final class Membership implements AutoCloseable {
         SessionState s = session.state();
         QueueEntry e = entry;
         if (e != null && e.sessionId() == session.sessionId() && s != SessionState.LOST) {
-            change(s == SessionState.SUSPENDED ? State.UNCERTAIN : State.ACTIVE);
-            return;
+            if (s == SessionState.SUSPENDED) {
+                change(State.UNCERTAIN);
+                return;
+            }
+            if (state != State.UNCERTAIN) {
+                change(State.ACTIVE);
+                return;
+            }
+            // Back from SUSPENDED: a read proves nothing (the server may lag), so confirm the
+            // node with a write-path check before reporting ACTIVE again.
+            Boolean alive = confirm(e);
+            if (alive == null) {
+                return; // no answer: stay UNCERTAIN; the next RECONNECTED confirms again
+            }
+            if (alive) {
+                change(State.ACTIVE);
+                return;
+            }
+            LOG.warn("member node {} was deleted while its session lives; member '{}' re-joins", e.path(), memberId);
+            group.remove(e);
         }
         if (state == State.LOST) {
             return;
@@ -175,6 +195,24 @@ public final class Membership implements AutoCloseable {
             }
         }
         reconcile(); // the session may have moved on meanwhile
+    }
+
+    /** multi[check(node)]: true if the node exists, false if it is gone, null if no answer. */
+    private Boolean confirm(QueueEntry e) {
+        try {
+            Zk.Result<?> r = Zk.await(Zk.multi(group.session().zookeeper(),
+                    List.of(org.apache.zookeeper.Op.check(e.serverPath(), -1))),
+                    io.github.zkrecipes.internal.queue.Deadline.after(group.session().negotiatedSessionTimeout()));
+            if (r == null || r.connectionTrouble()) {
+                return null;
+            }
+            return r.ok() ? Boolean.TRUE : r.code() == org.apache.zookeeper.KeeperException.Code.NONODE ? Boolean.FALSE : null;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (RuntimeException closed) {
+            return null;
+        }
     }
 
     private void change(State next) {

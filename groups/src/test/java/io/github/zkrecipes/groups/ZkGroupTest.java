@@ -127,6 +127,23 @@ class ZkGroupTest {
     }
 
     @Test
+    void afterASuspensionAMemberConfirmsItsNodeWithAWriteAndRejoinsIfItWasDeleted(ZkTestContext zk) throws Exception {
+        ZkSession session = zk.session();
+        try (Membership m = new ZkGroup(session, PATH).join("w1", "v1")) {
+            String first = m.node();
+            zk.admin().delete(zk.serverPath(first), -1); // removed behind the member's back
+            zk.server().stop(0);
+            Await.until("uncertain while suspended", () -> m.state() == Membership.State.UNCERTAIN);
+            zk.server().restart(0);
+            ZkTestContext.awaitState(session, io.github.zkrecipes.SessionState.RECONNECTED);
+            Await.until("re-joined with a new node", () -> m.state() == Membership.State.ACTIVE
+                    && m.node() != null && !m.node().equals(first));
+            assertEquals(List.of(m.node().substring(PATH.length() + 1)), zk.children(PATH));
+            assertEquals("v1", new ZkGroup(zk.session(), PATH).members().get("w1").dataAsString());
+        }
+    }
+
+    @Test
     void withoutAutoRejoinAnExpiredMembershipIsLost(ZkTestContext zk) throws Exception {
         ZkSession session = zk.session();
         ZkGroup group = new ZkGroup(session, PATH).withAutoRejoin(false);
