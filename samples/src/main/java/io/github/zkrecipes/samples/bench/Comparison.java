@@ -1,0 +1,112 @@
+package io.github.zkrecipes.samples.bench;
+
+import io.github.zkrecipes.embedded.EmbeddedZooKeeper;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Runs scenarios for several libraries side by side in one JVM: every run on a fresh embedded
+ * server, libraries alternating (their order flips every repetition), repeated, with the raw
+ * ZooKeeper limit measured on the same servers. Only same-run ratios of medians mean anything on
+ * a noisy machine.
+ */
+public final class Comparison {
+    private final List<RecipeClient.Factory> libraries;
+    private final List<Scenario> scenarios;
+    private final Duration duration;
+    private final int repetitions;
+    private final PrintStream progress;
+    /** scenario name → library name → results, one per repetition. */
+    private final Map<String, Map<String, List<Result>>> results = new LinkedHashMap<>();
+    private final Map<String, String> units = new LinkedHashMap<>();
+
+    public Comparison(List<RecipeClient.Factory> libraries, List<Scenario> scenarios, Duration duration,
+            int repetitions, PrintStream progress) {
+        if (repetitions < 1) {
+            throw new IllegalArgumentException("repetitions must be at least 1, was " + repetitions);
+        }
+        this.libraries = List.copyOf(libraries);
+        this.scenarios = List.copyOf(scenarios);
+        this.duration = duration;
+        this.repetitions = repetitions;
+        this.progress = progress;
+    }
+
+    /** Runs everything; returns this for {@link #table()} and {@link #median}. */
+    public Comparison run() throws Exception {
+        for (int rep = 0; rep < repetitions; rep++) {
+            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
+                record("zookeeper-create-delete", "create+delete", "raw",
+                        RawZooKeeper.createDeleteCycles(zk.connectString(), duration));
+                record("zookeeper-pipelined-creates", "creates", "raw",
+                        RawZooKeeper.pipelinedCreates(zk.connectString(), duration, 256));
+            }
+            for (Scenario s : scenarios) {
+                List<RecipeClient.Factory> order = new ArrayList<>(libraries);
+                if (rep % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (RecipeClient.Factory lib : order) {
+                    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
+                        record(s.name(), s.unit(), lib.name(), s.run(lib, zk.connectString(), duration));
+                    }
+                }
+            }
+        }
+        return this;
+    }
+
+    private void record(String scenario, String unit, String library, Result r) {
+        units.put(scenario, unit);
+        results.computeIfAbsent(scenario, k -> new LinkedHashMap<>()).computeIfAbsent(library, k -> new ArrayList<>())
+                .add(r);
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "  %-32s %-11s %s%n", scenario, library, r);
+        }
+    }
+
+    /** The median over repetitions of {@code metric} for one scenario and library; NaN if not run. */
+    public double median(String scenario, String library, ToDoubleFunction<Result> metric) {
+        List<Result> rs = results.getOrDefault(scenario, Map.of()).get(library);
+        if (rs == null || rs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] v = rs.stream().mapToDouble(metric).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /**
+     * The report: per scenario, each library's median ops/s and p50/p99 acquire latency; the ratio
+     * of the first library to each other (throughput, higher is better); and each library's share
+     * of the raw create+delete limit.
+     */
+    public String table() {
+        StringBuilder out = new StringBuilder();
+        double raw = median("zookeeper-create-delete", "raw", Result::perSecond);
+        out.append(String.format(Locale.ROOT, "%-28s %-11s %10s %9s %9s %8s %8s%n", "scenario", "library", "ops/s",
+                "p50 ms", "p99 ms", "vs raw", "ratio"));
+        for (Map.Entry<String, Map<String, List<Result>>> e : results.entrySet()) {
+            String scenario = e.getKey();
+            String first = e.getValue().keySet().iterator().next();
+            double base = median(scenario, first, Result::perSecond);
+            for (String lib : e.getValue().keySet()) {
+                double ops = median(scenario, lib, Result::perSecond);
+                String ratio = lib.equals(first) || e.getValue().size() < 2 ? ""
+                        : String.format(Locale.ROOT, "%.2fx", base / ops);
+                out.append(String.format(Locale.ROOT, "%-28s %-11s %10.0f %9.2f %9.2f %7.0f%% %8s%n", scenario, lib, ops,
+                        median(scenario, lib, Result::p50Millis), median(scenario, lib, Result::p99Millis),
+                        100 * ops / raw, ratio));
+            }
+        }
+        out.append(String.format(Locale.ROOT,
+                "(medians of %d repetition(s) of %d ms each; ratio = %s ops/s over the other's, same run)%n",
+                repetitions, duration.toMillis(), libraries.get(0).name()));
+        return out.toString();
+    }
+}

@@ -1,0 +1,48 @@
+package io.github.zkrecipes.samples.bench;
+
+/**
+ * What a benchmark scenario drives: one client (one ZooKeeper session) of some recipe library.
+ * Implemented for zk-recipes by {@link ZkRecipesClient}, and for Curator's recipes by the
+ * benchmark suite in {@code it/} (which alone may depend on {@code curator-recipes}), so that both
+ * run the very same scenario code.
+ *
+ * <p>Handles returned by a client are used by one thread each: a scenario creates one per worker.
+ */
+public interface RecipeClient extends AutoCloseable {
+
+    /** Something acquired and released by the same thread. */
+    interface Mutex {
+        void acquire() throws Exception;
+
+        void release() throws Exception;
+    }
+
+    /** A read-write lock's two sides. */
+    interface ReadWrite {
+        Mutex read();
+
+        Mutex write();
+    }
+
+    /** An exclusive lock on {@code path}. */
+    Mutex lock(String path);
+
+    /** A read-write lock on {@code path}. */
+    ReadWrite readWrite(String path);
+
+    /** One permit of a semaphore of {@code permits} on {@code path}. */
+    Mutex semaphore(String path, int permits);
+
+    /** Closes the client's session. */
+    @Override
+    void close();
+
+    /** Makes clients of one library. */
+    interface Factory {
+        /** The library's name in reports ("zk-recipes", "curator"). */
+        String name();
+
+        /** A new client with a session of its own on {@code connectString}, connected. */
+        RecipeClient connect(String connectString) throws Exception;
+    }
+}

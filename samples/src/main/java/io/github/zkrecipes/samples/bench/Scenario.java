@@ -1,0 +1,173 @@
+package io.github.zkrecipes.samples.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A benchmark scenario, runnable for any {@link RecipeClient.Factory} against any ensemble. The
+ * same code serves {@code zkr bench} (zk-recipes only, against the user's ensemble) and the
+ * side-by-side comparison with Curator in {@code it/}.
+ *
+ * <p>Every scenario runs a warm-up (a fifth of the duration, at most one second) that is not
+ * measured, then counts the operations completed in the measured window. Each client has a
+ * session of its own and one worker thread; all work under a fresh path per run.
+ */
+public interface Scenario {
+    /** A short stable name ("lock-uncontended"). */
+    String name();
+
+    /** What one operation is, for reports. */
+    String unit();
+
+    /** Runs the scenario once for {@code factory} on {@code connectString}. */
+    Result run(RecipeClient.Factory factory, String connectString, Duration duration) throws Exception;
+
+    /** Acquire and release one lock, one client. */
+    static Scenario lockUncontended() {
+        return clients("lock-uncontended", "lock cycles", 1, (client, path, i, random) -> client.lock(path));
+    }
+
+    /** {@code n} clients contending for one lock. */
+    static Scenario lockContended(int n) {
+        return clients("lock-contended-" + n, "acquisitions", n, (client, path, i, random) -> client.lock(path));
+    }
+
+    /** {@code n} clients on one read-write lock, {@code readPercent} % of acquisitions reads. */
+    static Scenario readWrite(int n, int readPercent) {
+        return clients("rwlock-" + n + "-" + readPercent + "pct-reads", "acquisitions", n, (client, path, i, random) -> {
+            RecipeClient.ReadWrite rw = client.readWrite(path);
+            RecipeClient.Mutex read = rw.read();
+            RecipeClient.Mutex write = rw.write();
+            return new RecipeClient.Mutex() {
+                private RecipeClient.Mutex current;
+
+                @Override
+                public void acquire() throws Exception {
+                    current = random.nextInt(100) < readPercent ? read : write;
+                    current.acquire();
+                }
+
+                @Override
+                public void release() throws Exception {
+                    current.release();
+                }
+            };
+        });
+    }
+
+    /** {@code n} clients on a semaphore of {@code permits}, one permit each. */
+    static Scenario semaphore(int permits, int n) {
+        return clients("semaphore-" + permits + "-of-" + n, "acquisitions", n,
+                (client, path, i, random) -> client.semaphore(path, permits));
+    }
+
+    /** Makes one worker's handle. */
+    @FunctionalInterface
+    interface HandleMaker {
+        RecipeClient.Mutex make(RecipeClient client, String path, int index, Random random) throws Exception;
+    }
+
+    /** {@code n} clients, each looping acquire/release on its handle; latency is the acquire's. */
+    static Scenario clients(String name, String unit, int n, HandleMaker maker) {
+        return new Scenario() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String unit() {
+                return unit;
+            }
+
+            @Override
+            public Result run(RecipeClient.Factory factory, String connectString, Duration duration) throws Exception {
+                String path = "/bench/" + name + "-" + System.nanoTime();
+                List<RecipeClient> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < n; i++) {
+                        clients.add(factory.connect(connectString));
+                    }
+                    return drive(clients, path, duration);
+                } finally {
+                    for (RecipeClient c : clients) {
+                        c.close();
+                    }
+                }
+            }
+
+            private Result drive(List<RecipeClient> clients, String path, Duration duration) throws Exception {
+                long warmup = Math.min(duration.toNanos() / 5, Duration.ofSeconds(1).toNanos());
+                CountDownLatch ready = new CountDownLatch(clients.size());
+                CountDownLatch go = new CountDownLatch(1);
+                long[] window = new long[2];
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                List<long[]> perWorker = new ArrayList<>();
+                List<int[]> counts = new ArrayList<>();
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < clients.size(); i++) {
+                    RecipeClient.Mutex handle = maker.make(clients.get(i), path, i, new Random(i));
+                    long[][] lat = {new long[1024]};
+                    int[] count = new int[1];
+                    int index = i;
+                    Thread t = new Thread(() -> {
+                        try {
+                            ready.countDown();
+                            go.await();
+                            while (true) {
+                                long t0 = System.nanoTime();
+                                if (t0 - window[1] >= 0) {
+                                    break;
+                                }
+                                handle.acquire();
+                                long t1 = System.nanoTime();
+                                handle.release();
+                                if (t0 - window[0] >= 0 && t1 - window[1] < 0) {
+                                    if (count[0] == lat[0].length) {
+                                        lat[0] = java.util.Arrays.copyOf(lat[0], lat[0].length * 2);
+                                    }
+                                    lat[0][count[0]++] = t1 - t0;
+                                }
+                            }
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                        synchronized (perWorker) {
+                            perWorker.add(java.util.Arrays.copyOf(lat[0], count[0]));
+                        }
+                    }, "bench-" + name + "-" + index);
+                    t.setDaemon(true);
+                    threads.add(t);
+                    counts.add(count);
+                    t.start();
+                }
+                ready.await();
+                long start = System.nanoTime();
+                window[0] = start + warmup;
+                window[1] = window[0] + duration.toNanos();
+                go.countDown();
+                for (Thread t : threads) {
+                    t.join();
+                }
+                if (failure.get() != null) {
+                    throw new IllegalStateException("scenario " + name + " failed: " + failure.get(), failure.get());
+                }
+                long total = 0;
+                for (long[] l : perWorker) {
+                    total += l.length;
+                }
+                long[] all = new long[(int) total];
+                int at = 0;
+                for (long[] l : perWorker) {
+                    System.arraycopy(l, 0, all, at, l.length);
+                    at += l.length;
+                }
+                return new Result(total, duration.toNanos() / 1e9, all);
+            }
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package io.github.zkrecipes.samples.bench;
+
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.locks.Lease;
+import io.github.zkrecipes.locks.LockHandle;
+import io.github.zkrecipes.locks.ZkLock;
+import io.github.zkrecipes.locks.ZkReadWriteLock;
+import io.github.zkrecipes.locks.ZkSemaphore;
+
+/** {@link RecipeClient} for zk-recipes: one {@link ZkSession}. */
+public final class ZkRecipesClient implements RecipeClient {
+    /** The factory for reports and comparisons. */
+    public static final Factory FACTORY = new Factory() {
+        @Override
+        public String name() {
+            return "zk-recipes";
+        }
+
+        @Override
+        public RecipeClient connect(String connectString) {
+            return new ZkRecipesClient(ZkSession.builder(connectString).connect());
+        }
+    };
+
+    private final ZkSession session;
+
+    public ZkRecipesClient(ZkSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public Mutex lock(String path) {
+        ZkLock lock = new ZkLock(session, path);
+        return new Mutex() {
+            private LockHandle held;
+
+            @Override
+            public void acquire() throws InterruptedException {
+                held = lock.acquire();
+            }
+
+            @Override
+            public void release() {
+                held.close();
+            }
+        };
+    }
+
+    @Override
+    public ReadWrite readWrite(String path) {
+        ZkReadWriteLock rw = new ZkReadWriteLock(session, path);
+        return new ReadWrite() {
+            @Override
+            public Mutex read() {
+                return new Mutex() {
+                    private LockHandle held;
+
+                    @Override
+                    public void acquire() throws InterruptedException {
+                        held = rw.acquireRead();
+                    }
+
+                    @Override
+                    public void release() {
+                        held.close();
+                    }
+                };
+            }
+
+            @Override
+            public Mutex write() {
+                return new Mutex() {
+                    private LockHandle held;
+
+                    @Override
+                    public void acquire() throws InterruptedException {
+                        held = rw.acquireWrite();
+                    }
+
+                    @Override
+                    public void release() {
+                        held.close();
+                    }
+                };
+            }
+        };
+    }
+
+    @Override
+    public Mutex semaphore(String path, int permits) {
+        ZkSemaphore sem = new ZkSemaphore(session, path, permits);
+        return new Mutex() {
+            private Lease lease;
+
+            @Override
+            public void acquire() throws InterruptedException {
+                lease = sem.acquire();
+            }
+
+            @Override
+            public void release() {
+                lease.close();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
