@@ -62,6 +62,22 @@ final class Json {
         return this;
     }
 
+    /** A finite number with up to 3 decimals; NaN and infinities (not JSON) as null. */
+    Json value(double d) {
+        element();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            b.append("null");
+        } else {
+            b.append(java.math.BigDecimal.valueOf(d).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+                    .toPlainString());
+        }
+        return this;
+    }
+
+    Json field(String name, double d) {
+        return name(name).value(d);
+    }
+
     Json value(boolean v) {
         element();
         b.append(v);

@@ -39,7 +39,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Zkr.Versions.class,
         description = "Coordination recipes on Apache ZooKeeper, as runnable samples.",
         subcommands = {DemoCommand.class, LockCommand.class, ReadWriteLockCommand.class, SemaphoreCommand.class,
-            InspectCommand.class},
+            InspectCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

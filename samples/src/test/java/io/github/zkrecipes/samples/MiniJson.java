@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A strict little JSON reader for tests: objects as maps, arrays as lists, numbers as Long. */
+/** A strict little JSON reader for tests: objects as maps, arrays as lists, numbers as Long, or Double when they have a fraction. */
 final class MiniJson {
     private final String s;
     private int i;
@@ -77,6 +77,13 @@ final class MiniJson {
                 }
                 if (start == i) {
                     throw error("unexpected '" + c + "'");
+                }
+                if (i < s.length() && s.charAt(i) == '.') {
+                    i++;
+                    while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                        i++;
+                    }
+                    return Double.parseDouble(s.substring(start, i));
                 }
                 return Long.parseLong(s.substring(start, i));
         }

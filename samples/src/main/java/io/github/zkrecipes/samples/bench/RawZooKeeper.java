@@ -49,7 +49,8 @@ public final class RawZooKeeper {
     public static Result pipelinedCreates(String connectString, Duration duration, int window) throws Exception {
         try (ZooKeeper zk = connect(connectString)) {
             String base = "/bench-raw-async-" + System.nanoTime();
-            zk.create(base, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+            // A container: the server removes it once its ephemeral children are gone with the session.
+            zk.create(base, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.CONTAINER);
             Semaphore outstanding = new Semaphore(window);
             AtomicLong done = new AtomicLong();
             AtomicLong failed = new AtomicLong();
@@ -76,7 +77,7 @@ public final class RawZooKeeper {
                 throw new IllegalStateException(failed.get() + " pipelined creates failed");
             }
             return new Result(counted, duration.toNanos() / 1e9, new long[0]);
-        } // closing the session deletes the ephemeral nodes; the empty parent is left to the caller's server
+        }
     }
 
     static ZooKeeper connect(String connectString) throws Exception {
