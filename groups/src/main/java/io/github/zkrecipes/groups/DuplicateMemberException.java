@@ -3,9 +3,10 @@ package io.github.zkrecipes.groups;
 import io.github.zkrecipes.CoordinationException;
 
 /**
- * A join was refused because another live member of the group already has the id. The refused
- * join's node was removed. The other member keeps the id until it leaves or its session ends (a
- * crashed process's member stays until its session times out).
+ * A join was refused because another live member of the group already holds the id (its claim
+ * node exists, see {@link ZkGroup}). The refused join left nothing behind. The other member keeps
+ * the id until it leaves or its session ends (a crashed process's member stays until its session
+ * times out).
  */
 public class DuplicateMemberException extends CoordinationException {
     private static final long serialVersionUID = 1L;
@@ -13,9 +14,9 @@ public class DuplicateMemberException extends CoordinationException {
     private final String memberId;
     private final long holderSession;
 
-    public DuplicateMemberException(String memberId, String group, String holderNode, long holderSession, long sessionId) {
-        super("member id '" + memberId + "' is already taken in group " + group + " by " + holderNode + " (session 0x"
-                + Long.toHexString(holderSession) + ")", group, sessionId, null);
+    public DuplicateMemberException(String memberId, String group, String claimNode, long holderSession, long sessionId) {
+        super("member id '" + memberId + "' is already taken in group " + group + " by session 0x"
+                + Long.toHexString(holderSession) + " (claim " + claimNode + ")", group, sessionId, null);
         this.memberId = memberId;
         this.holderSession = holderSession;
     }

@@ -156,7 +156,10 @@ public final class GroupView implements AutoCloseable {
         ensureOpen();
         Condition c = new Condition(condition, new CompletableFuture<>());
         conditions.add(c);
-        watch.post(() -> check(c));
+        watch.locked(() -> {
+            Map<String, Member> snapshot = members;
+            watch.post(() -> check(c, snapshot));
+        });
         if (closed) {
             c.done().complete(false);
         }
@@ -179,9 +182,10 @@ public final class GroupView implements AutoCloseable {
         return await(m -> m.size() == n, timeout);
     }
 
-    private void check(Condition c) {
+    /** Checks {@code c} on the view's thread against the members as of the last change delivered. */
+    private void check(Condition c, Map<String, Member> snapshot) {
         try {
-            if (c.test().test(members)) {
+            if (c.test().test(snapshot)) {
                 c.done().complete(true);
             }
         } catch (RuntimeException e) {
@@ -274,8 +278,9 @@ public final class GroupView implements AutoCloseable {
         if (Objects.equals(before, after)) {
             return;
         }
-        publish();
-        // What users see runs on the view's thread, in this order.
+        Map<String, Member> snapshot = publish();
+        // What users see runs on the view's thread, in this order; conditions are checked against
+        // the members as of this change, so an await returns after the listeners were told.
         watch.post(() -> {
             if (before == null) {
                 listeners.forEach(l -> call(l, x -> x.joined(after)));
@@ -285,12 +290,12 @@ public final class GroupView implements AutoCloseable {
                 listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
             }
             for (Condition c : conditions) {
-                check(c);
+                check(c, snapshot);
             }
         });
     }
 
-    private void publish() {
+    private Map<String, Member> publish() {
         List<Member> all = new ArrayList<>(byId.size());
         for (TreeMap<QueueNode, Member> nodes : byId.values()) {
             all.add(nodes.firstEntry().getValue());
@@ -300,7 +305,9 @@ public final class GroupView implements AutoCloseable {
         for (Member x : all) {
             m.put(x.id(), x);
         }
-        members = Collections.unmodifiableMap(m);
+        Map<String, Member> snapshot = Collections.unmodifiableMap(m);
+        members = snapshot;
+        return snapshot;
     }
 
     private void call(GroupListener l, java.util.function.Consumer<GroupListener> event) {

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Listeners see every change but {@code LEFT}, in order, on the membership's own thread; one that
  * throws is logged.
  *
- * <p>Cost: {@link #update}: 1 setData (Curator retries it across a connection loss); leave: 1
- * delete; a re-join costs what a join does (2 round trips).
+ * <p>Cost: {@link #update}: 1 setData (Curator retries it across a connection loss); leave: 2
+ * deletes (member node, then the id claim); a re-join costs what a join does (3 round trips).
  *
  * <p>Thread-safe.
  */
@@ -61,7 +61,7 @@ public final class Membership implements AutoCloseable {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile byte[] data;
-    private volatile QueueEntry entry;   // guarded by lock for writes
+    private volatile ZkGroup.Joined joined;   // the member node and id claim; guarded by lock for writes
     private volatile State state = State.ACTIVE;
     private volatile Throwable lostCause;
     private volatile boolean started; // the first join is done: until then, session events are the join's business
@@ -83,9 +83,9 @@ public final class Membership implements AutoCloseable {
         ZkSession session = group.session();
         sessionRegistration = session.addStateListener((s, id) -> post());
         try {
-            QueueEntry e = group.enterUnique(memberId, data);
+            ZkGroup.Joined j = group.enterUnique(memberId, data);
             synchronized (lock) {
-                entry = e;
+                joined = j;
             }
             started = true;
         } catch (InterruptedException | RuntimeException e) {
@@ -114,13 +114,14 @@ public final class Membership implements AutoCloseable {
         if (session.isClosed()) {
             synchronized (lock) {
                 state = State.LEFT;
-                entry = null; // the ensemble deleted the node with the session
+                joined = null; // the ensemble deleted the node with the session
             }
             thread.shutdown();
             return;
         }
         SessionState s = session.state();
-        QueueEntry e = entry;
+        ZkGroup.Joined j = joined;
+        QueueEntry e = j == null ? null : j.entry();
         if (e != null && e.sessionId() == session.sessionId() && s != SessionState.LOST) {
             if (s == SessionState.SUSPENDED) {
                 change(State.UNCERTAIN);
@@ -141,13 +142,13 @@ public final class Membership implements AutoCloseable {
                 return;
             }
             LOG.warn("member node {} was deleted while its session lives; member '{}' re-joins", e.path(), memberId);
-            group.remove(e);
+            group.leave(j);
         }
         if (state == State.LOST) {
             return;
         }
         synchronized (lock) {
-            entry = null; // its session is over: the node is gone
+            joined = null; // its session is over (or its node was deleted): the node is gone
         }
         if (!autoRejoin) {
             lostCause = new SessionLostException("session expired; auto re-join is off", group.path(),
@@ -160,7 +161,7 @@ public final class Membership implements AutoCloseable {
             return; // CONNECTED (a new session) posts again
         }
         byte[] used = data;
-        QueueEntry fresh;
+        ZkGroup.Joined fresh;
         try {
             fresh = group.enterUnique(memberId, used);
         } catch (InterruptedException interrupted) {
@@ -179,15 +180,16 @@ public final class Membership implements AutoCloseable {
         }
         synchronized (lock) {
             if (state == State.LEFT) {
-                group.remove(fresh);
+                group.leave(fresh);
                 return;
             }
-            entry = fresh;
+            joined = fresh;
         }
-        LOG.info("member '{}' re-joined {} in session 0x{}", memberId, group.path(), Long.toHexString(fresh.sessionId()));
+        LOG.info("member '{}' re-joined {} in session 0x{}", memberId, group.path(),
+                Long.toHexString(fresh.entry().sessionId()));
         if (used != data) {
             try {
-                write(fresh, data);
+                write(fresh.entry(), data);
             } catch (InterruptedException interrupted) {
                 return;
             } catch (RuntimeException ex) {
@@ -252,9 +254,9 @@ public final class Membership implements AutoCloseable {
             throw new IllegalStateException("member '" + memberId + "' of " + group.path() + " is " + s);
         }
         data = copy;
-        QueueEntry e = entry;
-        if (e != null) {
-            write(e, copy);
+        ZkGroup.Joined j = joined;
+        if (j != null) {
+            write(j.entry(), copy);
         }
     }
 
@@ -310,14 +312,14 @@ public final class Membership implements AutoCloseable {
 
     /** The member node's path (without the namespace), or null while there is none. */
     public String node() {
-        QueueEntry e = entry;
-        return e == null ? null : e.path();
+        ZkGroup.Joined j = joined;
+        return j == null ? null : j.entry().path();
     }
 
     /** The session that owns the member node, or 0 while there is none. */
     public long sessionId() {
-        QueueEntry e = entry;
-        return e == null ? 0 : e.sessionId();
+        ZkGroup.Joined j = joined;
+        return j == null ? 0 : j.entry().sessionId();
     }
 
     /** Leaves the group: same as {@link #close()}. */
@@ -331,21 +333,21 @@ public final class Membership implements AutoCloseable {
      */
     @Override
     public void close() {
-        QueueEntry e;
+        ZkGroup.Joined j;
         synchronized (lock) {
             if (state == State.LEFT) {
                 return;
             }
             state = State.LEFT;
-            e = entry;
-            entry = null;
+            j = joined;
+            joined = null;
         }
         if (sessionRegistration != null) {
             sessionRegistration.close();
         }
         thread.shutdownNow(); // interrupts a re-join in progress, which removes its node
-        if (e != null) {
-            group.remove(e);
+        if (j != null) {
+            group.leave(j);
         }
     }
 

@@ -32,28 +32,28 @@ import java.util.Objects;
  * <ul>
  *   <li><b>One node per join.</b> Member nodes are made by the shared queue engine: a create whose
  *       reply is lost is adopted, not repeated; a join that fails removes its node.
- *   <li><b>Unique ids.</b> A join lists the group and reads every member's id; if a live member
- *       with the same id joined earlier (lower sequence number), the join removes its own node and
- *       throws {@link DuplicateMemberException}. Of two joins with the same id at once, exactly
- *       one stays: the one with the lower sequence number, which every contender can see (a
- *       listing taken after one's own create contains every earlier node). A {@link GroupView}
- *       shows, for an id, only the earliest node, so a loser about to remove itself is never
- *       reported as a member.
+ *   <li><b>Unique ids, decided by the ensemble.</b> A join first creates an ephemeral claim node
+ *       named after the id ({@code <path>/id-<url-encoded id>}); ZooKeeper lets exactly one
+ *       session create it, so of any number of joins with the same id, at once or not, exactly
+ *       one succeeds and the others throw {@link DuplicateMemberException} naming the id and the
+ *       holder's session, before making any member node (so no view ever shows a refused join).
+ *       The claim lives as long as the member (same session; deleted on leave). No listing or
+ *       reading of other members is needed, so a join costs the same in a group of 5 or 5,000.
  *   <li><b>Re-join after expiry</b> (on by default, see {@link #withAutoRejoin}): when the
  *       session expires the member's node is gone; the {@link Membership} re-joins in the new
  *       session with its latest data and tells its listeners.
  * </ul>
  *
  * <h2>Cost in ZooKeeper round trips</h2>
- * join: 1 (create and list, pipelined) + 1 (list, then one getData per member, pipelined) for the
- * duplicate check; update: 1 setData; leave: 1 delete; {@link #members()}: about 2. A view costs
- * 1 read per membership change (see {@link GroupView}).
+ * join: 1 (claim the id) + 1 (create the member node and list, pipelined) + 1 (list names, to
+ * catch a second node of our own create after a lost reply): 2 writes, no reads of other members; update: 1 setData; leave: 2
+ * deletes (member node, claim); {@link #members()}: about 2. A view costs 1 read per membership
+ * change and 0 per claim (see {@link GroupView}).
  *
  * <h2>What it does not guarantee</h2>
  * A member is a lease: it exists while its session does, and a paused or partitioned process may
  * still believe it is a member until it sees {@code SUSPENDED}/{@code LOST}. A crashed member's id
- * stays taken until its session times out. A duplicate check while the connection drops may miss
- * a member whose data could not be read (then two nodes carry the id; views show the earlier).
+ * stays taken until its session times out.
  *
  * <h2>Threads</h2>
  * An immutable, thread-safe descriptor; no I/O in the constructor.
@@ -149,38 +149,47 @@ public final class ZkGroup {
         return Collections.unmodifiableMap(out);
     }
 
+    /** A member node and the claim on its id, made in one session. */
+    record Joined(QueueEntry entry, IdClaim claim) { }
+
     /**
-     * Creates a member node and checks that no earlier live member has the id.
+     * Claims the id, then creates the member node (through the queue engine).
      *
-     * @throws DuplicateMemberException if one has (the new node is removed first)
+     * @throws DuplicateMemberException if a live member holds the id (nothing is left behind)
      */
-    QueueEntry enterUnique(String memberId, byte[] data) throws InterruptedException {
-        QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, MemberData.encode(memberId, data), Deadline.none());
-        boolean ok = false;
-        try {
-            for (SequentialQueue.NodeInfo n : queue.describe()) {
-                QueueNode node = n.node();
-                if (Orphans.isOrphanOf(node, entry)) {
-                    Orphans.delete(session, path(), node);
-                    continue;
+    Joined enterUnique(String memberId, byte[] data) throws InterruptedException {
+        while (true) {
+            Zk.awaitConnected(session, path(), Deadline.none());
+            // The id first: a refused join never makes a member node, so no view ever shows it.
+            IdClaim claim = IdClaim.send(session, path(), memberId).await();
+            boolean ok = false;
+            try {
+                QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, MemberData.encode(memberId, data), Deadline.none());
+                if (entry.sessionId() != claim.sessionId()) {
+                    queue.remove(entry);
+                    continue; // the session changed in between: the claim went with the old one
                 }
-                if (node.kind() == NodeKind.MEMBER && !node.name().equals(entry.node().name())
-                        && memberId.equals(MemberData.id(n.data())) && QueueNode.ORDER.compare(node, entry.node()) < 0) {
-                    throw new DuplicateMemberException(memberId, path(), path() + "/" + node.name(),
-                            n.stat().getEphemeralOwner(), entry.sessionId());
+                // A second node of our own create (its reply was lost and the engine's recovery
+                // did not see it yet) would show as this member: names suffice to find it.
+                for (QueueNode node : queue.list()) {
+                    if (Orphans.isOrphanOf(node, entry)) {
+                        Orphans.delete(session, path(), node);
+                    }
                 }
-            }
-            ok = true;
-            return entry;
-        } finally {
-            if (!ok) {
-                queue.remove(entry);
+                ok = true;
+                return new Joined(entry, claim);
+            } finally {
+                if (!ok) {
+                    claim.release();
+                }
             }
         }
     }
 
-    void remove(QueueEntry entry) {
-        queue.remove(entry);
+    /** Deletes the member node, then releases the id. */
+    void leave(Joined joined) {
+        queue.remove(joined.entry());
+        joined.claim().release();
     }
 
     @Override

@@ -36,7 +36,7 @@ class ReplyLostCreateGroupTest {
             ReplyDroppingServerCnxnFactory.dropNextCreateReplies(zk.serverPath(GROUP + "/"), 1);
             try (Membership m = group.join("w1", "data")) {
                 assertEquals(1, ReplyDroppingServerCnxnFactory.droppedCount(), "the fault bit");
-                assertEquals(List.of(m.node().substring(GROUP.length() + 1)), zk.children(GROUP));
+                assertEquals(List.of(m.node().substring(GROUP.length() + 1)), ZkGroupTest.memberNodes(zk));
                 assertTrue(view.awaitSize(1, TestTimeouts.patience()));
                 Await.until("the join reported", () -> r.events.size() == 1);
                 assertEquals(List.of("joined w1=data"), r.events);

@@ -34,7 +34,7 @@ class ZkGroupTest {
             m.update("host-a:9090");
             assertEquals("host-a:9090", group.members().get("w1").dataAsString());
         }
-        assertEquals(List.of(), zk.children(PATH));
+        assertEquals(List.of(), zk.children(PATH)); // member node and id claim
     }
 
     @Test
@@ -57,7 +57,8 @@ class ZkGroupTest {
             assertEquals("w1", e.memberId());
             assertTrue(e.getMessage().contains("'w1'"), e.getMessage());
             assertEquals(first.sessionId(), e.holderSession());
-            assertEquals(1, zk.children(PATH).size());
+            assertEquals(1, memberNodes(zk).size());
+            assertEquals(List.of(IdClaim.name("w1")), zk.children(PATH).stream().filter(c -> c.startsWith("id-")).toList());
             assertEquals("a", a.members().get("w1").dataAsString());
         }
         try (Membership again = b.join("w1", "b")) { // free again after the first left
@@ -94,8 +95,8 @@ class ZkGroupTest {
             }
             assertEquals(1, winners.size(), "winners in round " + round);
             assertEquals(n - 1, refused);
-            Await.until("losers' nodes to be removed", () -> childrenQuietly(zk).size() == 1);
-            assertEquals(winners.get(0).node(), PATH + "/" + zk.children(PATH).get(0));
+            assertEquals(1, memberNodes(zk).size(), "losers make no member node");
+            assertEquals(winners.get(0).node(), PATH + "/" + memberNodes(zk).get(0));
             String winnerData = new String(winners.get(0).data(), java.nio.charset.StandardCharsets.UTF_8);
             winners.get(0).close();
             int r = round;
@@ -138,7 +139,7 @@ class ZkGroupTest {
             ZkTestContext.awaitState(session, io.github.zkrecipes.SessionState.RECONNECTED);
             Await.until("re-joined with a new node", () -> m.state() == Membership.State.ACTIVE
                     && m.node() != null && !m.node().equals(first));
-            assertEquals(List.of(m.node().substring(PATH.length() + 1)), zk.children(PATH));
+            assertEquals(List.of(m.node().substring(PATH.length() + 1)), memberNodes(zk));
             assertEquals("v1", new ZkGroup(zk.session(), PATH).members().get("w1").dataAsString());
         }
     }
@@ -155,6 +156,11 @@ class ZkGroupTest {
             assertThrows(IllegalStateException.class, () -> m.update("x"));
             assertEquals(Set.of(), group.members().keySet());
         }
+    }
+
+    /** The member nodes under the group (not the id claims). */
+    static List<String> memberNodes(ZkTestContext zk) {
+        return childrenQuietly(zk).stream().filter(c -> c.startsWith("member_")).toList();
     }
 
     static List<String> childrenQuietly(ZkTestContext zk) {
