@@ -1,0 +1,232 @@
+package io.github.zkrecipes.it.chaos;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import io.github.zkrecipes.testing.Await;
+
+/**
+ * Three ZooKeeper servers, each its own JVM ({@code QuorumPeerMain} under {@link ServerMain}), on
+ * loopback ports chosen at start, with data directories under target/chaos. Tests kill them with
+ * SIGKILL, pause them with SIGSTOP/SIGCONT and restart them on the same ports and data.
+ *
+ * <p>Settings from FAULTS.md: tickTime 250 ms (sessions of 0.5-5 s allowed), initLimit 20,
+ * syncLimit 4, {@code -Xmx96m -XX:+UseSerialGC}, admin server off, four-letter words on. {@code
+ * forceSync=no}: a killed process does not lose the page cache, so only a machine crash could lose
+ * acknowledged writes, which these tests do not simulate.
+ */
+final class ServerEnsemble implements AutoCloseable {
+    static final int SIZE = 3;
+
+    private final Path dir;
+    private final int[] clientPorts = new int[SIZE];
+    private final Process[] processes = new Process[SIZE];
+    private final boolean[] paused = new boolean[SIZE];
+
+    ServerEnsemble(String runId) {
+        this.dir = ChildJvm.workDir(runId);
+        int[] ports = freePorts(SIZE * 3);
+        StringJoiner servers = new StringJoiner("\n");
+        for (int i = 0; i < SIZE; i++) {
+            clientPorts[i] = ports[i];
+            servers.add("server." + (i + 1) + "=127.0.0.1:" + ports[SIZE + i] + ":" + ports[2 * SIZE + i]);
+        }
+        for (int i = 0; i < SIZE; i++) {
+            Path data = dir.resolve("server" + (i + 1));
+            try {
+                Files.createDirectories(data);
+                Files.writeString(data.resolve("myid"), Integer.toString(i + 1));
+                Files.writeString(config(i), String.join("\n",
+                        "tickTime=250", "initLimit=20", "syncLimit=4",
+                        "dataDir=" + data.toAbsolutePath(),
+                        "clientPortAddress=127.0.0.1", "clientPort=" + clientPorts[i],
+                        "admin.enableServer=false", "4lw.commands.whitelist=*",
+                        "forceSync=no", "preAllocSize=4096", "maxClientCnxns=0",
+                        "reconfigEnabled=false", "standaloneEnabled=false",
+                        servers.toString(), ""));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Starts every server and waits until the ensemble has a leader and every server serves. */
+    ServerEnsemble start() {
+        for (int i = 0; i < SIZE; i++) {
+            launch(i);
+        }
+        awaitAllServing();
+        return this;
+    }
+
+    /** host:port of each server's client port, for clients that bypass the proxies. */
+    String connectString() {
+        StringJoiner j = new StringJoiner(",");
+        for (int port : clientPorts) {
+            j.add("127.0.0.1:" + port);
+        }
+        return j.toString();
+    }
+
+    int clientPort(int server) {
+        return clientPorts[server];
+    }
+
+    /** The index of the current leader, or -1 if no reachable server says it leads. */
+    int leader() {
+        for (int i = 0; i < SIZE; i++) {
+            if (mode(i).equals("leader")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A follower's index (a serving server that is not the leader), or -1. */
+    int follower() {
+        for (int i = 0; i < SIZE; i++) {
+            if (mode(i).equals("follower")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** "leader", "follower", or "down" (not serving, paused, or killed). */
+    String mode(int server) {
+        if (processes[server] == null || !processes[server].isAlive() || paused[server]) {
+            return "down";
+        }
+        String srvr = fourLetterWord(server, "srvr");
+        for (String line : srvr.split("\n")) {
+            if (line.startsWith("Mode: ")) {
+                return line.substring(6).trim();
+            }
+        }
+        return "down";
+    }
+
+    /** Total watches the servers report ({@code wchs}); -1 if a server could not answer. */
+    int watches() {
+        int total = 0;
+        for (int i = 0; i < SIZE; i++) {
+            if (mode(i).equals("down")) {
+                continue;
+            }
+            String out = fourLetterWord(i, "wchs");
+            int at = out.indexOf("watches:");
+            if (at < 0) {
+                return -1;
+            }
+            total += Integer.parseInt(out.substring(at + "watches:".length()).trim().split("\\s")[0]);
+        }
+        return total;
+    }
+
+    void kill9(int server) {
+        paused[server] = false;
+        ChildJvm.kill9(processes[server]);
+    }
+
+    void pause(int server) {
+        ChildJvm.signal(processes[server], "STOP");
+        paused[server] = true;
+    }
+
+    void resume(int server) {
+        ChildJvm.signal(processes[server], "CONT");
+        paused[server] = false;
+    }
+
+    /** Starts a killed server again on its ports and data directory. */
+    void restart(int server) {
+        if (processes[server] != null && processes[server].isAlive()) {
+            throw new IllegalStateException("server " + server + " is still running");
+        }
+        launch(server);
+    }
+
+    /** Waits until every server runs and serves, one of them as leader. */
+    void awaitAllServing() {
+        Await.until("all " + SIZE + " servers to serve with one leader", () -> {
+            int leaders = 0;
+            for (int i = 0; i < SIZE; i++) {
+                String m = mode(i);
+                if (m.equals("down")) {
+                    return false;
+                }
+                leaders += m.equals("leader") ? 1 : 0;
+            }
+            return leaders == 1;
+        }, Duration.ofSeconds(60));
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < SIZE; i++) {
+            if (processes[i] != null && processes[i].isAlive()) {
+                ChildJvm.kill9(processes[i]);
+            }
+        }
+    }
+
+    private void launch(int i) {
+        processes[i] = ChildJvm.start(ServerMain.class.getName(),
+                List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false",
+                        "-Dzookeeper.4lw.commands.whitelist=*"),
+                List.of(config(i).toAbsolutePath().toString()), dir.resolve("server" + (i + 1) + ".log"), false);
+        paused[i] = false;
+    }
+
+    private Path config(int i) {
+        return dir.resolve("zoo" + (i + 1) + ".cfg");
+    }
+
+    private String fourLetterWord(int server, String word) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", clientPorts[server]), 1000);
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            out.write(word.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static int[] freePorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+}
