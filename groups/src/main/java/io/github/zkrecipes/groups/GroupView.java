@@ -7,15 +7,11 @@ import io.github.zkrecipes.internal.queue.NodeKind;
 import io.github.zkrecipes.internal.queue.QueueNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -73,8 +69,7 @@ public final class GroupView implements AutoCloseable {
     private final String serverPath;
     private final PersistentWatch watch;
     // The state machine's, touched only in the watch's locked steps:
-    private final Map<String, Member> byNode = new HashMap<>();
-    private final Map<String, TreeMap<QueueNode, Member>> byId = new HashMap<>();
+    private final MemberTable table = new MemberTable();
     private long resyncGeneration;
     private int pendingResyncReads;
     // Confined to the view's thread:
@@ -203,11 +198,11 @@ public final class GroupView implements AutoCloseable {
         String name = ZKPaths.getNodeFromPath(p);
         QueueNode q = QueueNode.parse(name);
         if (q == null || q.kind() != NodeKind.MEMBER) {
-            return;
+            return; // the id claims and anything foreign: not read
         }
         switch (e.getType()) {
             case NodeCreated, NodeDataChanged -> read(name, -1);
-            case NodeDeleted -> remove(name);
+            case NodeDeleted -> show(table.remove(name));
             default -> { }
         }
     }
@@ -227,15 +222,19 @@ public final class GroupView implements AutoCloseable {
         if (r.ok()) {
             Member m = MemberData.member(path, name, r.value(), r.stat());
             if (m == null) {
-                remove(name); // not member data: not a member
+                show(table.remove(name)); // not member data: not a member
             } else {
-                Member old = byNode.get(name);
-                if (old == null || r.stat().getVersion() >= old.version()) {
-                    upsert(name, m);
+                Member old = table.at(name);
+                if (old != null && !old.id().equals(m.id())) {
+                    show(table.remove(name)); // someone rewrote the node with another id
+                    old = null;
+                }
+                if (old == null || r.stat().getVersion() >= old.version()) { // never back to older data
+                    show(table.put(name, m));
                 }
             }
         } else if (r.code() == Code.NONODE) {
-            remove(name);
+            show(table.remove(name));
         }
         // connection trouble: the reconnection re-reads everything
         if (generation == resyncGeneration && generation >= 0 && --pendingResyncReads == 0) {
@@ -243,44 +242,16 @@ public final class GroupView implements AutoCloseable {
         }
     }
 
-    private void upsert(String name, Member m) {
-        Member old = byNode.get(name);
-        if (old != null && !old.id().equals(m.id())) {
-            remove(name); // someone rewrote the node with another id
-        }
-        QueueNode q = QueueNode.parse(name);
-        Member before = effective(m.id());
-        byNode.put(name, m);
-        byId.computeIfAbsent(m.id(), id -> new TreeMap<>(QueueNode.ORDER)).put(q, m);
-        changed(before, effective(m.id()));
-    }
-
-    private void remove(String name) {
-        Member old = byNode.remove(name);
-        if (old == null) {
+    /** Publishes a visible change and hands it to the view's thread for listeners and conditions. */
+    private void show(MemberTable.Change c) {
+        if (c == null) {
             return;
         }
-        Member before = effective(old.id());
-        TreeMap<QueueNode, Member> nodes = byId.get(old.id());
-        nodes.remove(QueueNode.parse(name));
-        if (nodes.isEmpty()) {
-            byId.remove(old.id());
-        }
-        changed(before, effective(old.id()));
-    }
-
-    private Member effective(String id) {
-        TreeMap<QueueNode, Member> nodes = byId.get(id);
-        return nodes == null || nodes.isEmpty() ? null : nodes.firstEntry().getValue();
-    }
-
-    private void changed(Member before, Member after) {
-        if (Objects.equals(before, after)) {
-            return;
-        }
-        Map<String, Member> snapshot = publish();
-        // What users see runs on the view's thread, in this order; conditions are checked against
-        // the members as of this change, so an await returns after the listeners were told.
+        members = c.snapshot();
+        Member before = c.before();
+        Member after = c.after();
+        // In this order, on the view's thread; conditions are checked against the members as of
+        // this change, so an await returns after the listeners were told.
         watch.post(() -> {
             if (before == null) {
                 listeners.forEach(l -> call(l, x -> x.joined(after)));
@@ -289,25 +260,10 @@ public final class GroupView implements AutoCloseable {
             } else if (!before.node().equals(after.node()) || !before.sameData(after)) {
                 listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
             }
-            for (Condition c : conditions) {
-                check(c, snapshot);
+            for (Condition cond : conditions) {
+                check(cond, c.snapshot());
             }
         });
-    }
-
-    private Map<String, Member> publish() {
-        List<Member> all = new ArrayList<>(byId.size());
-        for (TreeMap<QueueNode, Member> nodes : byId.values()) {
-            all.add(nodes.firstEntry().getValue());
-        }
-        all.sort((a, b) -> Long.compare(a.czxid(), b.czxid()));
-        Map<String, Member> m = new LinkedHashMap<>();
-        for (Member x : all) {
-            m.put(x.id(), x);
-        }
-        Map<String, Member> snapshot = Collections.unmodifiableMap(m);
-        members = snapshot;
-        return snapshot;
     }
 
     private void call(GroupListener l, java.util.function.Consumer<GroupListener> event) {
@@ -345,9 +301,9 @@ public final class GroupView implements AutoCloseable {
         }
         // Replies are handled in server order: a member known now but not listed was deleted
         // before the listing.
-        for (String known : new ArrayList<>(byNode.keySet())) {
+        for (String known : new ArrayList<>(table.nodes())) {
             if (!listed.contains(known)) {
-                remove(known);
+                show(table.remove(known));
             }
         }
         pendingResyncReads = listed.size();
