@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * Listeners see every change but {@code LEFT}, in order, on the membership's own thread; one that
  * throws is logged.
  *
- * <p>Cost: {@link #update}: 1 setData (Curator retries it across a connection loss); leave: 2
- * deletes (member node, then the id claim); a re-join costs what a join does (3 round trips).
+ * <p>Cost: {@link #update}: 1 setData (Curator retries it across a connection loss); leave: 1
+ * (the member node's and the id claim's deletes, pipelined); a re-join costs what a join does
+ * (3 round trips); a return from {@code UNCERTAIN}: 1 multi.
  *
  * <p>Thread-safe.
  */

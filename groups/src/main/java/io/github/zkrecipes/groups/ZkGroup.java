@@ -45,10 +45,14 @@ import java.util.Objects;
  * </ul>
  *
  * <h2>Cost in ZooKeeper round trips</h2>
- * join: 1 (claim the id) + 1 (create the member node and list, pipelined) + 1 (list names, to
- * catch a second node of our own create after a lost reply): 2 writes, no reads of other members; update: 1 setData; leave: 2
- * deletes (member node, claim); {@link #members()}: about 2. A view costs 1 read per membership
- * change and 0 per claim (see {@link GroupView}).
+ * <ul>
+ *   <li>join: 3 = 1 (claim the id) + 1 (create the member node and list, pipelined) + 1 (list
+ *       names, to catch a second node of our own create after a lost reply). 2 writes, no read
+ *       of any other member, whatever the group's size;
+ *   <li>update: 1 setData; leave: 1 (the member node's and the claim's deletes, pipelined);
+ *   <li>{@link #members()}: about 2; a view: 1 read per join or data change, 0 per leave, 0 per
+ *       claim (see {@link GroupView}).
+ * </ul>
  *
  * <h2>What it does not guarantee</h2>
  * A member is a lease: it exists while its session does, and a paused or partitioned process may
@@ -186,9 +190,13 @@ public final class ZkGroup {
         }
     }
 
-    /** Deletes the member node, then releases the id. */
+    /**
+     * Deletes the member node, then the id claim, pipelined: the member node's delete is not
+     * waited for; the claim's is (briefly), and this session's deletes are applied in order, so
+     * once the id is free the member node is gone too.
+     */
     void leave(Joined joined) {
-        queue.remove(joined.entry());
+        queue.release(joined.entry());
         joined.claim().release();
     }
 
