@@ -64,6 +64,7 @@ final class PersistentWatch implements Watcher {
             switch (state) {
                 case RECONNECTED -> locked(() -> resync.accept(watched));
                 case CONNECTED -> locked(this::establish);
+                case CLOSED -> stop(); // the watch went with the session; only the thread is left
                 default -> { }
             }
         });
@@ -136,6 +137,13 @@ final class PersistentWatch implements Watcher {
         } catch (RejectedExecutionException e) {
             // closing
         }
+    }
+
+    private void stop() {
+        synchronized (lock) {
+            closed = true;
+        }
+        thread.shutdown();
     }
 
     /**

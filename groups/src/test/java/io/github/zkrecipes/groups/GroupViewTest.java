@@ -159,6 +159,34 @@ class GroupViewTest {
     }
 
     @Test
+    void twoViewsOnOneSessionShareTheServerWatchAndClosingOneKeepsTheOther(ZkTestContext zk) throws Exception {
+        ZkSession s = zk.session();
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        GroupView first = new ZkGroup(s, PATH).view();
+        try (GroupView second = new ZkGroup(s, PATH).view()) {
+            assertEquals(1, zk.serverWatchCount(), "one server-side watch per session and path");
+            first.close();
+            try (Membership m = group.join("after", "x")) {
+                assertTrue(second.awaitSize(1, PATIENCE), "the remaining view still sees changes");
+                assertEquals(1, zk.serverWatchCount());
+                assertEquals(0, first.size());
+            }
+            assertTrue(second.awaitSize(0, PATIENCE));
+        }
+        assertEquals(0, zk.serverWatchCount());
+    }
+
+    @Test
+    void aViewWhoseSessionIsClosedStopsItsThread(ZkTestContext zk) throws Exception {
+        ZkSession s = zk.session();
+        GroupView view = new ZkGroup(s, PATH).view();
+        s.close();
+        Await.until("the view's thread to stop", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("zkr-group-view") && t.isAlive()));
+        view.close();
+    }
+
+    @Test
     void aClosedViewsAwaitReturnsFalseAndListenersStop(ZkTestContext zk) throws Exception {
         ZkGroup group = new ZkGroup(zk.session(), PATH);
         GroupView view = group.view();
