@@ -22,14 +22,16 @@ class BenchmarkIT {
     private static final boolean FULL = "full".equals(System.getProperty("zkr.bench"));
 
     @Test
-    void locksAgainstCurator() throws Exception {
+    void recipesAgainstCurator() throws Exception {
         Duration duration = Duration.ofMillis(FULL ? 1000L * Integer.getInteger("zkr.bench.seconds", 3) : 300);
         int reps = FULL ? Integer.getInteger("zkr.bench.reps", 5) : 1;
         List<Scenario> scenarios = List.of(
                 Scenario.lockUncontended(),
                 Scenario.lockContended(8),
                 Scenario.readWrite(8, 90),
-                Scenario.semaphore(3, 8)).stream()
+                Scenario.semaphore(3, 8),
+                Scenario.doubleBarrier(5),
+                Scenario.memberJoinSeenByAll(4)).stream()
                 .filter(s -> s.name().matches(System.getProperty("zkr.bench.only", ".*"))).toList();
         System.out.println("Benchmark: zk-recipes vs Curator " + (FULL ? "(full)" : "(smoke)"));
         Comparison c = new Comparison(List.of(ZkRecipesClient.FACTORY, CuratorClient.FACTORY), scenarios, duration, reps,

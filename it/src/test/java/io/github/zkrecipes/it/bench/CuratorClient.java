@@ -4,7 +4,9 @@ import io.github.zkrecipes.samples.bench.RecipeClient;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.nodes.GroupMember;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
@@ -76,6 +78,49 @@ public final class CuratorClient implements RecipeClient {
             @Override
             public void release() throws Exception {
                 sem.returnLease(lease);
+            }
+        };
+    }
+
+    @Override
+    public Barrier doubleBarrier(String path, int parties) {
+        DistributedDoubleBarrier b = new DistributedDoubleBarrier(client, path, parties);
+        return new Barrier() {
+            @Override
+            public void enter() throws Exception {
+                b.enter();
+            }
+
+            @Override
+            public void leave() throws Exception {
+                b.leave();
+            }
+        };
+    }
+
+    /**
+     * Curator's {@code GroupMember} has no change events (CURATOR-314): a member sees the group by
+     * polling {@code getCurrentMembers()}, which reads its internal cache (no round trip).
+     */
+    @Override
+    public Member join(String path, String id) {
+        GroupMember m = new GroupMember(client, path, id, new byte[0]);
+        m.start();
+        return new Member() {
+            @Override
+            public void awaitSeen(String member, boolean present) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (m.getCurrentMembers().containsKey(member) != present) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("member " + member + (present ? " never seen" : " never gone"));
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000); // polling: Curator offers no event
+                }
+            }
+
+            @Override
+            public void close() {
+                m.close();
             }
         };
     }

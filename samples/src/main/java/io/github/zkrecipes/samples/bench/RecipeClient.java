@@ -33,6 +33,28 @@ public interface RecipeClient extends AutoCloseable {
     /** One permit of a semaphore of {@code permits} on {@code path}. */
     Mutex semaphore(String path, int permits);
 
+    /** A double barrier's two waits, for one participant. */
+    interface Barrier {
+        void enter() throws Exception;
+
+        void leave() throws Exception;
+    }
+
+    /** One participant of a double barrier of {@code parties} on {@code path}. */
+    Barrier doubleBarrier(String path, int parties);
+
+    /** A group member that also sees the group. */
+    interface Member extends AutoCloseable {
+        /** Waits until the group's members, as this member sees them, include {@code id} or not. */
+        void awaitSeen(String id, boolean present) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /** Joins the group at {@code path} as {@code id}, ready to see the others. */
+    Member join(String path, String id) throws Exception;
+
     /** Closes the client's session. */
     @Override
     void close();

@@ -65,6 +65,157 @@ public interface Scenario {
                 (client, path, i, random) -> client.semaphore(path, permits));
     }
 
+    /**
+     * {@code parties} clients going through one double barrier round after round: a round is every
+     * client's enter and leave. Ops are rounds; latency is a round's, first enter to last leave.
+     */
+    static Scenario doubleBarrier(int parties) {
+        return new Scenario() {
+            @Override
+            public String name() {
+                return "barrier-" + parties;
+            }
+
+            @Override
+            public String unit() {
+                return "rounds";
+            }
+
+            @Override
+            public Result run(RecipeClient.Factory factory, String connectString, Duration duration) throws Exception {
+                String path = "/bench/" + name() + "-" + System.nanoTime();
+                List<RecipeClient> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < parties; i++) {
+                        clients.add(factory.connect(connectString));
+                    }
+                    long warmupEnd = System.nanoTime() + Math.min(duration.toNanos() / 5, Duration.ofSeconds(1).toNanos());
+                    long end = warmupEnd + duration.toNanos();
+                    // The parties agree locally, once per round, whether to go on: a party that stopped
+                    // alone would leave the others waiting in enter() for ever.
+                    boolean[] go = {true};
+                    long[] roundStart = {0};
+                    List<Long> lat = new ArrayList<>();
+                    java.util.concurrent.CyclicBarrier agree = new java.util.concurrent.CyclicBarrier(parties, () -> {
+                        long now = System.nanoTime();
+                        if (roundStart[0] != 0 && roundStart[0] - warmupEnd >= 0) {
+                            lat.add(now - roundStart[0]);
+                        }
+                        go[0] = now - end < 0;
+                        roundStart[0] = now;
+                    });
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    List<Thread> threads = new ArrayList<>();
+                    for (RecipeClient c : clients) {
+                        RecipeClient.Barrier b = c.doubleBarrier(path, parties);
+                        Thread t = new Thread(() -> {
+                            try {
+                                while (true) {
+                                    agree.await();
+                                    if (!go[0]) {
+                                        break;
+                                    }
+                                    b.enter();
+                                    b.leave();
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                                agree.reset(); // the others fail too, instead of waiting for this one
+                            }
+                        }, "bench-" + name());
+                        t.setDaemon(true);
+                        threads.add(t);
+                        t.start();
+                    }
+                    for (Thread t : threads) {
+                        t.join();
+                    }
+                    if (failure.get() != null) {
+                        throw new IllegalStateException("scenario " + name() + " failed: " + failure.get(), failure.get());
+                    }
+                    long[] l = lat.stream().mapToLong(Long::longValue).toArray();
+                    return new Result(l.length, duration.toNanos() / 1e9, l);
+                } finally {
+                    for (RecipeClient c : clients) {
+                        c.close();
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * {@code members} clients in one group, each with a live view; one more client joins and
+     * leaves, round after round. Latency: from the join call until every member's view shows it
+     * (and likewise for the leave); ops are joins seen by all.
+     */
+    static Scenario memberJoinSeenByAll(int members) {
+        return new Scenario() {
+            @Override
+            public String name() {
+                return "group-join-seen-by-" + members;
+            }
+
+            @Override
+            public String unit() {
+                return "joins seen by all";
+            }
+
+            @Override
+            public Result run(RecipeClient.Factory factory, String connectString, Duration duration) throws Exception {
+                String path = "/bench/" + name() + "-" + System.nanoTime();
+                List<RecipeClient> clients = new ArrayList<>();
+                List<RecipeClient.Member> seers = new ArrayList<>();
+                try {
+                    for (int i = 0; i <= members; i++) {
+                        clients.add(factory.connect(connectString));
+                    }
+                    for (int i = 0; i < members; i++) {
+                        seers.add(clients.get(i).join(path, "m" + i));
+                    }
+                    for (int i = 0; i < members; i++) {
+                        for (int j = 0; j < members; j++) {
+                            seers.get(i).awaitSeen("m" + j, true);
+                        }
+                    }
+                    RecipeClient joiner = clients.get(members);
+                    long warmupEnd = System.nanoTime() + Math.min(duration.toNanos() / 5, Duration.ofSeconds(1).toNanos());
+                    long end = warmupEnd + duration.toNanos();
+                    long[] lat = new long[256];
+                    int n = 0;
+                    int round = 0;
+                    long now;
+                    while ((now = System.nanoTime()) - end < 0) {
+                        String id = "joiner" + round++;
+                        RecipeClient.Member m = joiner.join(path, id);
+                        for (RecipeClient.Member seer : seers) {
+                            seer.awaitSeen(id, true);
+                        }
+                        long seen = System.nanoTime();
+                        m.close();
+                        for (RecipeClient.Member seer : seers) {
+                            seer.awaitSeen(id, false);
+                        }
+                        if (now - warmupEnd >= 0) {
+                            if (n == lat.length) {
+                                lat = java.util.Arrays.copyOf(lat, n * 2);
+                            }
+                            lat[n++] = seen - now;
+                        }
+                    }
+                    return new Result(n, duration.toNanos() / 1e9, java.util.Arrays.copyOf(lat, n));
+                } finally {
+                    for (RecipeClient.Member m : seers) {
+                        m.close();
+                    }
+                    for (RecipeClient c : clients) {
+                        c.close();
+                    }
+                }
+            }
+        };
+    }
+
     /** Makes one worker's handle. */
     @FunctionalInterface
     interface HandleMaker {

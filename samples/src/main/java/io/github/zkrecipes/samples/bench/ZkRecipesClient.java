@@ -1,6 +1,11 @@
 package io.github.zkrecipes.samples.bench;
 
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.groups.GroupView;
+import io.github.zkrecipes.groups.Membership;
+import io.github.zkrecipes.groups.ZkDoubleBarrier;
+import io.github.zkrecipes.groups.ZkGroup;
+import java.time.Duration;
 import io.github.zkrecipes.locks.Lease;
 import io.github.zkrecipes.locks.LockHandle;
 import io.github.zkrecipes.locks.ZkLock;
@@ -100,6 +105,43 @@ public final class ZkRecipesClient implements RecipeClient {
             @Override
             public void release() {
                 lease.close();
+            }
+        };
+    }
+
+    @Override
+    public Barrier doubleBarrier(String path, int parties) {
+        ZkDoubleBarrier barrier = new ZkDoubleBarrier(session, path, parties);
+        return new Barrier() {
+            @Override
+            public void enter() throws InterruptedException {
+                barrier.enter();
+            }
+
+            @Override
+            public void leave() throws InterruptedException {
+                barrier.leave();
+            }
+        };
+    }
+
+    @Override
+    public Member join(String path, String id) throws InterruptedException {
+        ZkGroup group = new ZkGroup(session, path);
+        Membership membership = group.join(id, new byte[0]);
+        GroupView view = group.view();
+        return new Member() {
+            @Override
+            public void awaitSeen(String member, boolean present) throws InterruptedException {
+                if (!view.await(m -> m.containsKey(member) == present, Duration.ofSeconds(60))) {
+                    throw new IllegalStateException("member " + member + (present ? " never seen" : " never gone"));
+                }
+            }
+
+            @Override
+            public void close() {
+                view.close();
+                membership.close();
             }
         };
     }
