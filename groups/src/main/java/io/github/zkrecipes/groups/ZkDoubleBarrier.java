@@ -66,11 +66,23 @@ import org.apache.zookeeper.ZooKeeper;
  * </ul>
  *
  * <h2>Cost in ZooKeeper round trips</h2>
- * enter: 1 (create and list, pipelined) + 1 (the directory's data with a watch, and a listing,
- * pipelined) + 1 compare-and-set by the N-th arrival; each waiting entrant is woken once by the
- * marker and re-reads (+1). leave: 1 (delete and listing, pipelined); while others remain, +1
- * watch on the newest remaining node of the round and +1 listing per wakeup. A round of N therefore costs
- * about 4 round trips per participant on its critical path.
+ * <ul>
+ *   <li>enter: 3 for everyone. 1 (create and list, pipelined, by the queue engine) + 1 (the
+ *       directory's data with a watch, then a listing, pipelined) + either 1 compare-and-set (the
+ *       N-th arrival) or 1 re-read after the one wakeup by the marker (the others). No arrival
+ *       wakes a waiter; the round's completion wakes each waiter exactly once.
+ *   <li>leave: 1 (delete and listing, pipelined) if the others have left; otherwise +1 watch on the
+ *       newest remaining node of the round and +1 listing per wakeup.
+ *   <li>giving up (deadline, refusal): 1 {@code multi}.
+ * </ul>
+ *
+ * <h2>What it does not guarantee</h2>
+ * {@code enter} returning true means N nodes existed together and were counted, not that all N
+ * participants are still alive: one that dies after being counted is in the round, and leaves it
+ * by dying. The wait loop is in this class rather than in the queue engine because a barrier's
+ * condition depends on the nodes <em>behind</em> an entrant and on the directory's version, which
+ * the engine's {@code WaitRule} (nodes ahead only) does not see; nodes are still created and
+ * removed only by the engine.
  *
  * <h2>Connection states</h2>
  * Waiting rides through a suspended connection until the deadline; session loss during {@code
