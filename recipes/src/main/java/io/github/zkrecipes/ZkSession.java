@@ -298,6 +298,11 @@ public final class ZkSession implements AutoCloseable {
         return aclProvider;
     }
 
+    /** True if this session runs in secure mode ({@link Builder#secure()}). */
+    public boolean isSecure() {
+        return aclProvider instanceof SecureAcls;
+    }
+
     /** The session timeout the ensemble granted (it clamps requests to [2, 20] × tickTime). */
     public Duration negotiatedSessionTimeout() {
         try {
@@ -479,15 +484,70 @@ public final class ZkSession implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8));
         }
 
-        /** The ACLs recipe nodes and their parents are created with (default: open ACL). */
+        /**
+         * The ACLs recipe nodes and their parents are created with (default: open ACL, {@code
+         * world:anyone} may do anything). Replaces an earlier {@link #secure()}.
+         */
         public Builder aclProvider(ACLProvider provider) {
             this.aclProvider = Objects.requireNonNull(provider, "ACL provider");
             return this;
         }
 
+        /**
+         * Secure mode: every node and directory the recipes create is writable, deletable and
+         * readable only by the identity this session authenticates as ({@link #digest}, {@link
+         * #authorization}, SASL, or a TLS client certificate), so no other client can break a
+         * lock, pose as leader or member, or read member data. Same as {@code
+         * secure(SecureAcls.creatorOnly())}; see {@link SecureAcls} and {@code docs/SECURITY.md}.
+         *
+         * <p>The session must authenticate: a recipe that creates a node without an
+         * authenticated identity fails with {@link AccessDeniedException} saying so.
+         */
+        public Builder secure() {
+            return secure(SecureAcls.creatorOnly());
+        }
+
+        /**
+         * Secure mode with readers or co-users, for example {@code
+         * secure(SecureAcls.creatorOnly().readableBy(SecureAcls.digest("ops", pw)))}.
+         * Replaces an earlier {@link #aclProvider}.
+         */
+        public Builder secure(SecureAcls acls) {
+            return aclProvider(Objects.requireNonNull(acls, "secure ACLs"));
+        }
+
         /** ZooKeeper client settings (TLS, SASL, ...), passed through unchanged. */
         public Builder clientConfig(ZKClientConfig config) {
             this.clientConfig = Objects.requireNonNull(config, "client config");
+            return this;
+        }
+
+        /**
+         * Connects over TLS: ZooKeeper's Netty client socket, with {@code keyStore} holding this
+         * client's key and certificate (its subject becomes the session's {@code x509} identity,
+         * which secure mode's ACLs name) and {@code trustStore} the certificates, or CA, of the
+         * servers. Store types follow the file names ({@code .p12}/{@code .pfx}, {@code .jks},
+         * {@code .pem}). Sets these properties on the {@link #clientConfig} (a new one if none was
+         * given); the connect string must name the servers' secure client ports.
+         *
+         * @throws IllegalArgumentException naming the file if a store does not exist
+         */
+        public Builder tls(java.nio.file.Path keyStore, String keyStorePassword, java.nio.file.Path trustStore,
+                String trustStorePassword) {
+            for (java.nio.file.Path f : new java.nio.file.Path[] {keyStore, trustStore}) {
+                if (f == null || !java.nio.file.Files.isReadable(f)) {
+                    throw new IllegalArgumentException("TLS store '" + f + "' does not exist or cannot be read");
+                }
+            }
+            ZKClientConfig c = clientConfig != null ? clientConfig : new ZKClientConfig();
+            c.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
+            c.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+            c.setProperty("zookeeper.ssl.keyStore.location", keyStore.toString());
+            c.setProperty("zookeeper.ssl.keyStore.password", Objects.requireNonNull(keyStorePassword, "key store password"));
+            c.setProperty("zookeeper.ssl.trustStore.location", trustStore.toString());
+            c.setProperty("zookeeper.ssl.trustStore.password",
+                    Objects.requireNonNull(trustStorePassword, "trust store password"));
+            this.clientConfig = c;
             return this;
         }
 

@@ -34,12 +34,42 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final TestingCluster cluster;
     private final List<InstanceSpec> specs;
     private final List<Path> dataDirs;
+    // With a TLS port: ZooKeeper's own server instead of curator-test's (which opens no secure port).
+    private final Tls tls;
+    private final int securePort;
+    private volatile TlsServer tlsServer;
 
     private EmbeddedZooKeeper(TestingServer server, TestingCluster cluster, List<InstanceSpec> specs, List<Path> dataDirs) {
         this.server = server;
         this.cluster = cluster;
         this.specs = specs;
         this.dataDirs = dataDirs;
+        this.tls = null;
+        this.securePort = -1;
+    }
+
+    private EmbeddedZooKeeper(Tls tls, int securePort, InstanceSpec spec, Path dataDir) {
+        this.server = null;
+        this.cluster = null;
+        this.specs = List.of(spec);
+        this.dataDirs = List.of(dataDir);
+        this.tls = tls;
+        this.securePort = securePort;
+        this.tlsServer = TlsServer.start(dataDir, spec.getPort(), securePort, spec.getTickTime(), tls);
+    }
+
+    /**
+     * The key material of a server's TLS client port ({@link Builder#tls}): PKCS12 key store with
+     * the server's key and certificate, PKCS12 trust store with the certificates (or their CA) of
+     * the clients it accepts. Clients must present a trusted certificate.
+     */
+    public record Tls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+        public Tls {
+            java.util.Objects.requireNonNull(keyStore, "key store");
+            java.util.Objects.requireNonNull(keyStorePassword, "key store password");
+            java.util.Objects.requireNonNull(trustStore, "trust store");
+            java.util.Objects.requireNonNull(trustStorePassword, "trust store password");
+        }
     }
 
     /** One server with default settings (tick time 200 ms: sessions of 0.4 to 4 s). */
@@ -53,7 +83,23 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     /** The connect string of every server, for {@code ZkSession.connect}. */
     public String connectString() {
+        if (tls != null) {
+            return "127.0.0.1:" + specs.get(0).getPort();
+        }
         return server != null ? server.getConnectString() : cluster.getConnectString();
+    }
+
+    /**
+     * The connect string of the TLS client port ({@code 127.0.0.1:port}): only TLS clients with a
+     * trusted certificate get through. The plain {@link #connectString()} stays open too.
+     *
+     * @throws IllegalStateException if the server was built without {@link Builder#tls}
+     */
+    public String secureConnectString() {
+        if (tls == null) {
+            throw new IllegalStateException("this embedded ZooKeeper has no TLS port: build it with tls(...)");
+        }
+        return "127.0.0.1:" + securePort;
     }
 
     /** The number of servers. */
@@ -75,7 +121,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * The index of the server {@code client} is connected to, or -1 if it is not connected to any.
      */
     public int serverOf(org.apache.zookeeper.ZooKeeper client) {
-        if (server != null) {
+        if (server != null || tls != null) {
             return client.getState().isConnected() ? 0 : -1;
         }
         try {
@@ -106,7 +152,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     /** The index of the ensemble's current leader (0 for a single server), or -1 if there is none. */
     public int leader() {
-        if (server != null) {
+        if (server != null || tls != null) {
             return 0;
         }
         for (int i = 0; i < specs.size(); i++) {
@@ -123,7 +169,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      */
     public void stop(int index) {
         try {
-            if (server != null) {
+            if (tls != null) {
+                checkIndex(index);
+                TlsServer s = tlsServer;
+                tlsServer = null;
+                if (s != null) {
+                    s.close();
+                }
+            } else if (server != null) {
                 checkIndex(index);
                 server.stop();
             } else {
@@ -137,7 +190,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** Starts server {@code index} again with its data, on the same port. */
     public void restart(int index) {
         try {
-            if (server != null) {
+            if (tls != null) {
+                checkIndex(index);
+                if (tlsServer == null) {
+                    tlsServer = TlsServer.start(dataDirs.get(0), specs.get(0).getPort(), securePort,
+                            specs.get(0).getTickTime(), tls);
+                }
+            } else if (server != null) {
                 checkIndex(index);
                 server.restart();
             } else {
@@ -158,7 +217,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (server != null) {
+            if (tls != null) {
+                TlsServer s = tlsServer;
+                tlsServer = null;
+                if (s != null) {
+                    s.close();
+                }
+            } else if (server != null) {
                 server.close();
             } else {
                 cluster.close();
@@ -193,8 +258,22 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         private int servers = 1;
         private int tickTimeMs = 200;
         private int maxClientConnections = 0;
+        private Tls tls;
 
         private Builder() {}
+
+        /**
+         * Opens a TLS-only client port too ({@link EmbeddedZooKeeper#secureConnectString()}), with
+         * Netty and client-certificate authentication (a client's certificate subject becomes its
+         * {@code x509} identity). One server only. The plain port stays open, for tests and
+         * diagnostics. While it runs, the server sets this JVM's {@code zookeeper.ssl.*} system
+         * properties (ZooKeeper 3.9 reads its TLS settings there) and restores them on close: one
+         * TLS server per JVM at a time.
+         */
+        public Builder tls(Tls tls) {
+            this.tls = java.util.Objects.requireNonNull(tls, "tls");
+            return this;
+        }
 
         /** How many servers (default 1). More than one makes a quorum ensemble. */
         public Builder servers(int count) {
@@ -223,7 +302,17 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             }
             List<InstanceSpec> specs = new ArrayList<>();
             List<Path> dirs = new ArrayList<>();
+            if (tls != null && servers != 1) {
+                throw new IllegalArgumentException("a TLS port is offered on one server only, not " + servers);
+            }
             try {
+                if (tls != null) {
+                    Path dir = Files.createTempDirectory("zkr-embedded-tls-");
+                    dirs.add(dir);
+                    InstanceSpec spec = new InstanceSpec(dir.toFile(), InstanceSpec.getRandomPort(), -1, -1, true, 1,
+                            tickTimeMs, maxClientConnections, Map.of());
+                    return new EmbeddedZooKeeper(tls, InstanceSpec.getRandomPort(), spec, dir);
+                }
                 for (int i = 0; i < servers; i++) {
                     Path dir = Files.createTempDirectory("zkr-embedded-");
                     dirs.add(dir);

@@ -97,15 +97,31 @@ final class Cleanup implements SessionStateListener {
         } else {
             ZkOps.children(zk, dir, null).thenAccept(r -> {
                 if (r.ok()) {
+                    java.util.List<String> matches = new java.util.ArrayList<>();
                     for (String child : r.value()) {
                         QueueNode qn = QueueNode.parse(child);
                         if (qn != null && qn.id().equals(protectedId)) {
-                            name = child;
-                            attempt();
-                            return;
+                            matches.add(child);
                         }
                     }
-                    finish(); // never created
+                    if (matches.isEmpty()) {
+                        finish(); // never created
+                        return;
+                    }
+                    // Only the node our session owns: another client may have copied the id.
+                    java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger(matches.size());
+                    for (String child : matches) {
+                        ZkOps.exists(zk, dir + "/" + child).thenAccept(s -> {
+                            if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sessionId) {
+                                name = child;
+                                attempt();
+                            } else if (s.connectionTrouble()) {
+                                afterDelete(s.code()); // try again after reconnecting
+                            } else if (pending.decrementAndGet() == 0 && name == null) {
+                                finish(); // none of them is ours
+                            }
+                        });
+                    }
                 } else {
                     afterDelete(r.code());
                 }

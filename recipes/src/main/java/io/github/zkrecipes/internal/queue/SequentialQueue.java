@@ -177,8 +177,15 @@ public final class SequentialQueue {
                                 c.stat().getCzxid(), sid, data, l != null && l.ok() ? l.value() : null);
                     }
                     case NONODE -> ensureDirectory();
-                    case NOAUTH -> throw new AccessDeniedException("not allowed to create a node in " + path,
-                            path, sid, KeeperException.create(c.code(), serverPath));
+                    case NOAUTH -> {
+                        attemptSession = 0; // refused: nothing was created, nothing to clean up
+                        throw new AccessDeniedException("not allowed to create a node in " + path,
+                                path, sid, KeeperException.create(c.code(), serverPath));
+                    }
+                    case INVALIDACL -> {
+                        attemptSession = 0;
+                        throw noIdentity(sid, KeeperException.create(c.code(), serverPath));
+                    }
                     case SESSIONEXPIRED -> awaitNewSession(sid, deadline);
                     default -> {
                         if (!c.connectionTrouble()) {
@@ -226,29 +233,42 @@ public final class SequentialQueue {
             if (!l.ok()) {
                 return null; // NONODE: the directory is gone, so is any node in it
             }
-            String found = null;
+            // Every child with our id, not the first: anyone who can list the directory can copy
+            // the id into a node of its own, and only the one our session owns is ours.
+            List<String> found = new ArrayList<>();
             for (String child : l.value()) {
                 QueueNode n = QueueNode.parse(child);
                 if (n != null && n.id().equals(protectedId)) {
-                    found = child;
-                    break;
+                    found.add(child);
                 }
             }
-            if (found == null) {
+            if (found.isEmpty()) {
                 return null; // the create was not applied
             }
-            Reply<Stat> s = Reply.await(ZkOps.exists(zk, serverPath + "/" + found), replies);
-            if (s == null) {
-                return null;
+            List<CompletableFuture<Reply<Stat>>> stats = new ArrayList<>();
+            for (String child : found) {
+                stats.add(ZkOps.exists(zk, serverPath + "/" + child)); // pipelined
             }
-            if (s.connectionTrouble()) {
+            boolean trouble = false;
+            for (int i = 0; i < found.size(); i++) {
+                Reply<Stat> s = Reply.await(stats.get(i), replies);
+                if (s == null) {
+                    return null;
+                }
+                trouble |= s.connectionTrouble();
+                if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sid) {
+                    LOG.debug("adopted {} after a lost create reply", found.get(i));
+                    return new QueueEntry(this, QueueNode.parse(found.get(i)), s.value().getCzxid(), sid, data, l.value());
+                }
+                if (s.ok() && s.value() != null && found.size() > 1) {
+                    LOG.warn("{}/{} carries this session's protected id but belongs to session 0x{}: forged or stale; ignored",
+                            serverPath, found.get(i), Long.toHexString(s.value().getEphemeralOwner()));
+                }
+            }
+            if (trouble) {
                 continue;
             }
-            if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sid) {
-                LOG.debug("adopted {} after a lost create reply", found);
-                return new QueueEntry(this, QueueNode.parse(found), s.value().getCzxid(), sid, data, l.value());
-            }
-            return null; // owned by another session, or already gone
+            return null; // owned by other sessions, or already gone
         }
     }
 
@@ -259,6 +279,9 @@ public final class SequentialQueue {
      * @throws SessionLostException if the entry's session ended, or its node was deleted by someone else
      */
     public boolean await(QueueEntry entry, WaitRule rule, Deadline deadline) throws InterruptedException {
+        // Children with queue names that are not queue nodes (persistent: no session holds them),
+        // found while watching them; left out of every later listing so they neither block nor spin.
+        java.util.Set<String> foreign = new java.util.HashSet<>();
         List<QueueNode> nodes = parse(entry.takeInitialListing());
         boolean fresh = nodes != null;   // nodes came from a listing, not from a local decision
         Waiter waiter = new Waiter(entry.sessionId());
@@ -295,11 +318,15 @@ public final class SequentialQueue {
                         }
                         continue;
                     }
+                    if (l.code() == Code.NOAUTH) {
+                        throw new AccessDeniedException("not allowed to list " + path, path, entry.sessionId(),
+                                KeeperException.create(Code.NOAUTH, serverPath));
+                    }
                     if (!l.ok()) {
                         ensureAlive(entry);
                         throw gone(entry, l.code());
                     }
-                    nodes = parse(l.value());
+                    nodes = withoutNames(parse(l.value()), foreign);
                     fresh = true;
                 }
                 int index = indexOf(nodes, entry.node());
@@ -354,6 +381,16 @@ public final class SequentialQueue {
                         if (r.code() == Code.NONODE) {
                             waiter.notArmed(paths.get(i));
                             gone.add(decision.blockers().get(i)); // gone before we looked
+                        } else if (r.code() == Code.NOAUTH) {
+                            waiter.notArmed(paths.get(i)); // refused: no watch was set
+                            throw unreadable(entry, paths.get(i));
+                        } else if (r.ok() && r.stat().getEphemeralOwner() == 0) {
+                            // A persistent node with a queue name: no session holds it, so it is not a
+                            // participant (the engine only creates ephemeral nodes). Ignore it for good.
+                            LOG.warn("ignoring {}: a persistent node with a queue node's name", paths.get(i));
+                            waiter.disarm(paths.get(i));
+                            foreign.add(decision.blockers().get(i).name());
+                            gone.add(decision.blockers().get(i));
                         } else if (!r.ok()) {
                             relist = true;
                             if (r.connectionTrouble() && !awaitConnected(deadline)) {
@@ -391,7 +428,7 @@ public final class SequentialQueue {
                         continue;
                     }
                     childWatchArmed = true;
-                    List<QueueNode> listed = parse(l.value());
+                    List<QueueNode> listed = withoutNames(parse(l.value()), foreign);
                     if (!listed.equals(nodes)) {
                         nodes = listed; // decide on what the watch was armed with
                         fresh = true;
@@ -568,7 +605,10 @@ public final class SequentialQueue {
 
     /**
      * Every queue node with its data and stat, in queue order: one getChildren, then one getData
-     * per node, pipelined (about 2 round trips in all). Nodes deleted in between are left out.
+     * per node, pipelined (about 2 round trips in all). Nodes deleted in between, and persistent
+     * nodes with queue names (no session holds them), are left out.
+     *
+     * @throws AccessDeniedException naming the node if this session may not read one of them
      */
     public List<NodeInfo> describe() throws InterruptedException {
         List<QueueNode> nodes = list();
@@ -580,8 +620,12 @@ public final class SequentialQueue {
         List<NodeInfo> out = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             Reply<byte[]> r = Reply.await(replies.get(i), Deadline.none());
-            if (r.ok()) {
+            // A persistent node with a queue name is nobody's: waiters ignore it, so does introspection.
+            if (r.ok() && r.stat().getEphemeralOwner() != 0) {
                 out.add(new NodeInfo(nodes.get(i), r.value(), r.stat()));
+            } else if (r.code() == Code.NOAUTH) {
+                throw new AccessDeniedException("not allowed to read " + path + "/" + nodes.get(i).name(),
+                        path + "/" + nodes.get(i).name(), session.sessionId(), null);
             }
         }
         return out;
@@ -638,6 +682,7 @@ public final class SequentialQueue {
             throw new SessionLostException("session closed", path, session.sessionId(), null);
         }
         boolean knownEmpty = known != null && known.isEmpty();
+        java.util.Set<String> foreign = new java.util.HashSet<>(); // persistent nodes with queue names
         try {
             boolean armed = false; // a watch is set on what we saw: wait for it before looking again
             while (true) {
@@ -651,14 +696,14 @@ public final class SequentialQueue {
                 if (l.code() == Code.NOAUTH) {
                     throw new AccessDeniedException("not allowed to list " + path, path, session.sessionId(), null);
                 }
-                if (l.code() == Code.NONODE || (l.ok() && parse(l.value()).isEmpty())) {
+                if (l.code() == Code.NONODE || (l.ok() && withoutNames(parse(l.value()), foreign).isEmpty())) {
                     if (!knownEmpty) {
                         return Optional.empty();
                     }
                     if (l.ok()) {
                         // Only a join can change an empty queue: watch the children of the directory.
                         Reply<List<String>> w = Reply.await(waiter.watchChildren(zk, serverPath), Deadline.none());
-                        armed = w.ok() && parse(w.value()).isEmpty();
+                        armed = w.ok() && withoutNames(parse(w.value()), foreign).isEmpty();
                     } else {
                         // No directory yet (or reaped): an exists watch fires when it is created.
                         Reply<Stat> e = Reply.await(waiter.watchExists(zk, serverPath), Deadline.none());
@@ -673,20 +718,38 @@ public final class SequentialQueue {
                     }
                     continue; // wait for the connection, then look again
                 }
-                QueueNode head = parse(l.value()).get(0);
+                QueueNode head = withoutNames(parse(l.value()), foreign).get(0);
                 String headPath = serverPath + "/" + head.name();
                 if (head.name().equals(known)) {
                     // getData, not exists: if the head is already gone no watch is left behind.
                     Reply<byte[]> d = Reply.await(waiter.watchData(zk, headPath), Deadline.none());
-                    if (d.code() == Code.NONODE) {
+                    if (d.code() == Code.NONODE || d.code() == Code.NOAUTH) {
                         waiter.notArmed(headPath);
+                    }
+                    if (d.code() == Code.NOAUTH) {
+                        throw new AccessDeniedException("not allowed to read " + session.userPath(headPath),
+                                session.userPath(headPath), session.sessionId(), KeeperException.create(Code.NOAUTH, headPath));
+                    }
+                    if (d.ok() && d.stat().getEphemeralOwner() == 0) {
+                        waiter.disarm(headPath);
+                        foreign.add(head.name()); // persistent: nobody's, never the head
+                        continue;
                     }
                     armed = d.ok();
                     continue;
                 }
                 Reply<byte[]> d = Reply.await(ZkOps.data(zk, headPath, null), Deadline.none());
+                if (d.ok() && d.stat().getEphemeralOwner() == 0) {
+                    LOG.warn("ignoring {}: a persistent node with a queue node's name", headPath);
+                    foreign.add(head.name());
+                    continue;
+                }
                 if (d.ok()) {
                     return Optional.of(new NodeInfo(head, d.value(), d.stat()));
+                }
+                if (d.code() == Code.NOAUTH) {
+                    throw new AccessDeniedException("not allowed to read " + session.userPath(headPath),
+                            session.userPath(headPath), session.sessionId(), KeeperException.create(Code.NOAUTH, headPath));
                 }
                 // gone in between, or connection trouble: look again
             }
@@ -731,11 +794,29 @@ public final class SequentialQueue {
                 entry.path(), entry.sessionId(), null);
     }
 
+    /** Secure ACLs name the creator ({@code auth} scheme): the server refuses them to a session that authenticated as nobody. */
+    private AccessDeniedException noIdentity(long sid, KeeperException cause) {
+        return new AccessDeniedException("the server refused the ACL " + session.aclProvider().getAclForPath(serverPath)
+                + " for a node in " + path + ": secure ACLs need a session that authenticated (digest, SASL or a TLS"
+                + " client certificate)", path, sid, cause);
+    }
+
+    /** A child that names something we cannot read: report it rather than wait blind or spin. */
+    private AccessDeniedException unreadable(QueueEntry entry, String childServerPath) {
+        return new AccessDeniedException("not allowed to read " + session.userPath(childServerPath)
+                + ", a node ahead in the queue (a node of another tenant, or a directory shared without READ)",
+                session.userPath(childServerPath), entry.sessionId(),
+                KeeperException.create(Code.NOAUTH, childServerPath));
+    }
+
     private void ensureDirectory() throws InterruptedException {
         try {
             ZKPaths.mkdirs(session.zookeeper(), serverPath, true, session.aclProvider(), true);
         } catch (KeeperException.NoAuthException e) {
-            throw new AccessDeniedException("not allowed to create the directory " + path, path, session.sessionId(), e);
+            throw new AccessDeniedException("not allowed to create the directory " + path + " (or a parent of it)",
+                    path, session.sessionId(), e);
+        } catch (KeeperException.InvalidACLException e) {
+            throw noIdentity(session.sessionId(), e);
         } catch (KeeperException e) {
             Code c = e.code();
             if (c != Code.CONNECTIONLOSS && c != Code.OPERATIONTIMEOUT && c != Code.SESSIONEXPIRED
@@ -834,6 +915,19 @@ public final class SequentialQueue {
             }
         }
         return -1;
+    }
+
+    private static List<QueueNode> withoutNames(List<QueueNode> nodes, java.util.Set<String> names) {
+        if (names.isEmpty()) {
+            return nodes;
+        }
+        List<QueueNode> copy = new ArrayList<>(nodes.size());
+        for (QueueNode n : nodes) {
+            if (!names.contains(n.name())) {
+                copy.add(n);
+            }
+        }
+        return copy;
     }
 
     private static List<QueueNode> without(List<QueueNode> nodes, List<QueueNode> gone) {

@@ -97,6 +97,13 @@ final class Waiter implements Watcher, SessionStateListener {
         }
     }
 
+    /** Removes this waiter's data watch on {@code path}: a node it will no longer wait for. */
+    void disarm(String path) {
+        if (handle != null && dataWatches.remove(path)) {
+            WatchRegistry.release(handle, WatcherType.Data, path);
+        }
+    }
+
     private void bind(ZooKeeper zk) {
         if (handle != zk) {
             // A new handle (new session): the old handle's watches died with it.

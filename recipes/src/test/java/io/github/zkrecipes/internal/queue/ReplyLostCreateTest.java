@@ -110,4 +110,30 @@ class ReplyLostCreateTest {
         }
         awaitQueued(zk, 0);
     }
+
+    @Test
+    void aForgedCopyOfOurProtectedIdIsNeverAdoptedInsteadOfOurNode(ZkTestContext zk) throws Exception {
+        QueueEntry holder = joinNow(zk.session());
+        ZkSession s = zk.session();
+        ZkSession forger = zk.session();
+        ReplyDroppingServerCnxnFactory.dropNextCreateReplies(zk.serverPath(DIR + "/"), 1);
+        Worker<QueueEntry> waiter = Worker.start("waiter", () -> joinNow(s));
+        Await.until("the reply to be dropped", () -> ReplyDroppingServerCnxnFactory.droppedCount() == 1);
+        // While the waiter reconnects, another client copies its protected id (anyone who may list
+        // the directory can read it) into nodes of its own, ahead of and behind the real one.
+        String victim = zk.children(DIR).stream().filter(n -> !n.equals(holder.node().name())).findFirst().orElseThrow();
+        String id = QueueNode.parse(victim).id();
+        for (int seq : new int[] {-9, -8, 1000, 1001}) {
+            forger.zookeeper().create(zk.serverPath(DIR + "/lock_" + id + "_" + String.format(java.util.Locale.ROOT, "%010d", seq)),
+                    new byte[0], org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, org.apache.zookeeper.CreateMode.EPHEMERAL);
+        }
+        Await.until("the waiter to watch a node ahead", () -> zk.serverWatchCount() >= 1);
+        assertFalse(waiter.isDone());
+        forger.close(); // the forged nodes go with the forger's session
+        holder.queue().remove(holder);
+        QueueEntry granted = waiter.result();
+        assertEquals(victim, granted.node().name(), "the node our session created was adopted");
+        assertEquals(List.of(victim), zk.children(DIR), "no second node of ours");
+        granted.queue().remove(granted);
+    }
 }
