@@ -19,9 +19,12 @@
  *
  * <p>Member and barrier nodes are created and removed through the shared queue engine ({@code
  * io.github.zkrecipes.internal.queue.SequentialQueue}): protected creates adopted after a lost
- * reply, session binding, guaranteed cleanup.
+ * reply, session binding, guaranteed cleanup. Two plain nodes live beside them: a member id's
+ * ephemeral claim ({@code id-<id>}, which makes ids unique on the ensemble) and the barrier's
+ * round marker (the directory's data).
  *
  * <p><b>Not included:</b> group communication (a broadcast message log for the members), the
- * stretch goal of issue 5, is left out.
+ * stretch goal of issue 5, is left out: its entries are persistent sequential nodes, which the
+ * queue engine (the only place sequential nodes may be made) does not offer yet.
  */
 package io.github.zkrecipes.groups;
