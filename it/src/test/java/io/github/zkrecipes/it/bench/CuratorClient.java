@@ -82,12 +82,20 @@ public final class CuratorClient implements RecipeClient {
         };
     }
 
+    /**
+     * Curator's barrier hangs when one path serves round after round (a participant of the next
+     * round can find the previous round's state): each round gets a path of its own, as a Curator
+     * user has to do. The parties go through rounds in lockstep, so they agree on it.
+     */
     @Override
     public Barrier doubleBarrier(String path, int parties) {
-        DistributedDoubleBarrier b = new DistributedDoubleBarrier(client, path, parties);
         return new Barrier() {
+            private int round;
+            private DistributedDoubleBarrier b;
+
             @Override
             public void enter() throws Exception {
+                b = new DistributedDoubleBarrier(client, path + "/r" + round++, parties);
                 b.enter();
             }
 
