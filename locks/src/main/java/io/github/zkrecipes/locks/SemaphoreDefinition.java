@@ -105,7 +105,12 @@ final class SemaphoreDefinition {
                 session.curator().blockUntilConnected(1, java.util.concurrent.TimeUnit.SECONDS);
                 return; // try again (ensureOpen stops the loop once the session is closed)
             }
-            case NOAUTH -> throw new AccessDeniedException("not allowed to define the semaphore", path, session.sessionId(), k);
+            case NOAUTH -> throw new AccessDeniedException("not allowed to read or define the semaphore's permits", path,
+                    session.sessionId(), k);
+            case INVALIDACL -> throw new AccessDeniedException("the server refused the semaphore directory's ACL "
+                    + session.aclProvider().getAclForPath(session.serverPath(path))
+                    + ": secure ACLs need a session that authenticated (digest, SASL or a TLS client certificate)",
+                    path, session.sessionId(), k);
             default -> throw new CoordinationException("cannot read the semaphore's permits: " + k.code(), path,
                     session.sessionId(), k);
         }
