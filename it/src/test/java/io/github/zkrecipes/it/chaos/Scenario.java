@@ -92,8 +92,15 @@ final class Scenario implements AutoCloseable {
 
     /** Waits until every worker is connected (its {@code started} event). */
     void awaitStarted() {
-        for (String w : workers.keySet()) {
-            history.await(w + " to start", e -> e.process().equals(w) && e.is("info", "started"), Duration.ofSeconds(60));
+        for (Map.Entry<String, WorkerProcess> w : workers.entrySet()) {
+            String name = w.getKey();
+            WorkerProcess p = w.getValue();
+            history.await(name + " to start", e -> {
+                if (!p.isAlive() && history.count(x -> x.process().equals(name) && x.is("info", "started")) == 0) {
+                    throw new AssertionError("worker " + name + " exited before it started; see " + dir.resolve(name + ".log"));
+                }
+                return e.process().equals(name) && e.is("info", "started");
+            }, Duration.ofSeconds(60));
         }
     }
 
