@@ -4,19 +4,22 @@ import io.github.zkrecipes.CoordinationException;
 import io.github.zkrecipes.Registration;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.Validation;
+import io.github.zkrecipes.internal.queue.Connections;
+import io.github.zkrecipes.internal.queue.Deadline;
+import io.github.zkrecipes.internal.queue.Reply;
 import io.github.zkrecipes.internal.queue.SequentialQueue;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
-import io.github.zkrecipes.internal.queue.Deadline;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
@@ -131,16 +134,16 @@ public final class GroupConfig<T> {
         boolean parentsMade = false;
         while (true) {
             session.ensureOpen();
-            Zk.awaitConnected(session, path, Deadline.none());
+            Connections.awaitConnected(session, path, Deadline.none());
             ZooKeeper zk = session.zookeeper();
-            Zk.Result<?> r;
+            Reply<?> r;
             if (expectedVersion == Versioned.ABSENT) {
-                java.util.concurrent.CompletableFuture<Zk.Result<String>> f = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.CompletableFuture<Reply<String>> f = new java.util.concurrent.CompletableFuture<>();
                 zk.create(serverPath, bytes, session.aclProvider().getAclForPath(serverPath), CreateMode.PERSISTENT,
-                        (rc, p, ctx, name) -> f.complete(new Zk.Result<>(Code.get(rc), name, null)), null);
-                r = Zk.await(f, Deadline.none());
+                        (rc, p, ctx, name) -> f.complete(new Reply<>(Code.get(rc), name, null)), null);
+                r = Reply.await(f, Deadline.none());
             } else {
-                r = Zk.await(Zk.setData(zk, serverPath, bytes, expectedVersion), Deadline.none());
+                r = Reply.await(ZkOps.setData(zk, serverPath, bytes, expectedVersion), Deadline.none());
             }
             switch (r.code()) {
                 case OK -> {
@@ -291,11 +294,11 @@ public final class GroupConfig<T> {
 
         private void read(ZooKeeper zk) {
             if (zk != null) {
-                Zk.getData(zk, serverPath, null).thenAccept(r -> watch.locked(() -> apply(r)));
+                ZkOps.data(zk, serverPath, null).thenAccept(r -> watch.locked(() -> apply(r)));
             }
         }
 
-        private void apply(Zk.Result<byte[]> r) {
+        private void apply(Reply<byte[]> r) {
             if (!r.ok() && r.code() != Code.NONODE) {
                 return; // connection trouble: the reconnection reads again
             }

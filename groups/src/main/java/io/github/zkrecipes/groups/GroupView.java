@@ -5,6 +5,8 @@ import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.Validation;
 import io.github.zkrecipes.internal.queue.NodeKind;
 import io.github.zkrecipes.internal.queue.QueueNode;
+import io.github.zkrecipes.internal.queue.Reply;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -215,10 +217,10 @@ public final class GroupView implements AutoCloseable {
         } catch (RuntimeException closedSession) {
             return;
         }
-        Zk.getData(zk, serverPath + "/" + name, null).thenAccept(r -> watch.locked(() -> applyRead(name, r, generation)));
+        ZkOps.data(zk, serverPath + "/" + name, null).thenAccept(r -> watch.locked(() -> applyRead(name, r, generation)));
     }
 
-    private void applyRead(String name, Zk.Result<byte[]> r, long generation) {
+    private void applyRead(String name, Reply<byte[]> r, long generation) {
         if (r.ok()) {
             Member m = MemberData.member(path, name, r.value(), r.stat());
             if (m == null) {
@@ -280,10 +282,10 @@ public final class GroupView implements AutoCloseable {
             return;
         }
         long generation = ++resyncGeneration;
-        Zk.getChildren(zk, serverPath).thenAccept(r -> watch.locked(() -> onListing(r, generation)));
+        ZkOps.children(zk, serverPath, null).thenAccept(r -> watch.locked(() -> onListing(r, generation)));
     }
 
-    private void onListing(Zk.Result<List<String>> r, long generation) {
+    private void onListing(Reply<List<String>> r, long generation) {
         if (generation != resyncGeneration) {
             return; // a later re-read is under way
         }

@@ -3,7 +3,10 @@ package io.github.zkrecipes.groups;
 import io.github.zkrecipes.AccessDeniedException;
 import io.github.zkrecipes.CoordinationException;
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.queue.Connections;
 import io.github.zkrecipes.internal.queue.Deadline;
+import io.github.zkrecipes.internal.queue.Reply;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,8 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,17 +59,17 @@ final class IdClaim {
         return new Pending(session, group, memberId, path, nonce, zk.getSessionId(), create(session, zk, path, nonce));
     }
 
-    private static CompletableFuture<Zk.Result<String>> create(ZkSession session, ZooKeeper zk, String path, byte[] nonce) {
+    private static CompletableFuture<Reply<String>> create(ZkSession session, ZooKeeper zk, String path, byte[] nonce) {
         String serverPath = session.serverPath(path);
-        CompletableFuture<Zk.Result<String>> f = new CompletableFuture<>();
+        CompletableFuture<Reply<String>> f = new CompletableFuture<>();
         zk.create(serverPath, nonce, session.aclProvider().getAclForPath(serverPath), CreateMode.EPHEMERAL,
-                (rc, p, ctx, name) -> f.complete(new Zk.Result<>(Code.get(rc), name, null)), null);
+                (rc, p, ctx, name) -> f.complete(new Reply<>(Code.get(rc), name, null)), null);
         return f;
     }
 
     /** A claim whose create was sent. */
     record Pending(ZkSession session, String group, String memberId, String path, byte[] nonce, long sid,
-            CompletableFuture<Zk.Result<String>> reply) {
+            CompletableFuture<Reply<String>> reply) {
 
         /**
          * The claim (1 round trip, already under way; +1 to read the holder on a conflict; a full
@@ -75,7 +78,7 @@ final class IdClaim {
          * @throws DuplicateMemberException if another live session holds the id
          */
         IdClaim await() throws InterruptedException {
-            Zk.Result<String> r = Zk.await(reply, Deadline.none());
+            Reply<String> r = Reply.await(reply, Deadline.none());
             IdClaim c = settle(session, group, memberId, path, nonce, sid, r);
             return c != null ? c : take(session, group, memberId, nonce);
         }
@@ -83,14 +86,14 @@ final class IdClaim {
 
     /** The claim after a create reply, null to try again, or a DuplicateMemberException. */
     private static IdClaim settle(ZkSession session, String group, String memberId, String path, byte[] nonce, long sid,
-            Zk.Result<String> r) throws InterruptedException {
+            Reply<String> r) throws InterruptedException {
         switch (r.code()) {
             case OK -> {
                 return new IdClaim(session, path, sid);
             }
             case NODEEXISTS -> {
                 ZooKeeper zk = session.zookeeper();
-                Zk.Result<byte[]> holder = Zk.await(Zk.getData(zk, session.serverPath(path), null), Deadline.none());
+                Reply<byte[]> holder = Reply.await(ZkOps.data(zk, session.serverPath(path), null), Deadline.none());
                 if (holder.ok()) {
                     if (holder.stat().getEphemeralOwner() == sid && Arrays.equals(holder.value(), nonce)) {
                         return new IdClaim(session, path, sid); // our own create, whose reply was lost
@@ -119,10 +122,10 @@ final class IdClaim {
         String path = group + "/" + name(memberId);
         while (true) {
             session.ensureOpen();
-            Zk.awaitConnected(session, group, Deadline.none());
+            Connections.awaitConnected(session, group, Deadline.none());
             ZooKeeper zk = session.zookeeper();
             long sid = zk.getSessionId();
-            IdClaim c = settle(session, group, memberId, path, nonce, sid, Zk.await(create(session, zk, path, nonce), Deadline.none()));
+            IdClaim c = settle(session, group, memberId, path, nonce, sid, Reply.await(create(session, zk, path, nonce), Deadline.none()));
             if (c != null) {
                 return c;
             }

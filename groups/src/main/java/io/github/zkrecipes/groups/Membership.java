@@ -7,6 +7,9 @@ import io.github.zkrecipes.SessionLostException;
 import io.github.zkrecipes.SessionState;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.queue.QueueEntry;
+import io.github.zkrecipes.internal.queue.Reply;
+import io.github.zkrecipes.internal.queue.SequentialQueue;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -203,7 +206,7 @@ public final class Membership implements AutoCloseable {
     /** multi[check(node)]: true if the node exists, false if it is gone, null if no answer. */
     private Boolean confirm(QueueEntry e) {
         try {
-            Zk.Result<?> r = Zk.await(Zk.multi(group.session().zookeeper(),
+            Reply<?> r = Reply.await(ZkOps.multi(group.session().zookeeper(),
                     List.of(org.apache.zookeeper.Op.check(e.serverPath(), -1))),
                     io.github.zkrecipes.internal.queue.Deadline.after(group.session().negotiatedSessionTimeout()));
             if (r == null || r.connectionTrouble()) {

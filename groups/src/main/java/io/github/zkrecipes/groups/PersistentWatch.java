@@ -2,6 +2,7 @@ package io.github.zkrecipes.groups;
 
 import io.github.zkrecipes.Registration;
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.queue.WatchRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -82,7 +83,7 @@ final class PersistentWatch implements Watcher {
             return;
         }
         if (zk != watched) {
-            Watches.arm(zk, watcherType(), serverPath, () -> {
+            WatchRegistry.arm(zk, watcherType(), serverPath, () -> {
                 zk.addWatch(serverPath, this, mode, (rc, p, ctx) -> {
                     Code c = Code.get(rc);
                     if (c != Code.OK) {
@@ -159,7 +160,7 @@ final class PersistentWatch implements Watcher {
             closed = true;
             try {
                 if (watched != null) {
-                    Watches.release(watched, watcherType(), serverPath, this);
+                    WatchRegistry.release(watched, watcherType(), serverPath, this);
                     // a session's requests are answered in order: this no-op read's reply marks the removal's
                     watched.exists("/", false, (rc, p, ctx, s) -> removed.countDown(), null);
                 } else {

@@ -3,6 +3,9 @@ package io.github.zkrecipes.groups;
 import io.github.zkrecipes.SessionState;
 import io.github.zkrecipes.SessionStateListener;
 import io.github.zkrecipes.internal.queue.Deadline;
+import io.github.zkrecipes.internal.queue.Reply;
+import io.github.zkrecipes.internal.queue.WatchRegistry;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -57,14 +60,14 @@ final class Signals implements Watcher, SessionStateListener {
     }
 
     /** getData with a data watch for this caller (none is left if the node is missing). */
-    CompletableFuture<Zk.Result<byte[]>> watchData(ZooKeeper zk, String path) {
+    CompletableFuture<Reply<byte[]>> watchData(ZooKeeper zk, String path) {
         if (handle != zk) {
             armed.clear(); // a new handle: the old one's watches died with its session
             handle = zk;
         }
         if (armed.add(path)) {
-            CompletableFuture<Zk.Result<byte[]>> f =
-                    Watches.arm(zk, WatcherType.Data, path, () -> Zk.getData(zk, path, this));
+            CompletableFuture<Reply<byte[]>> f =
+                    WatchRegistry.arm(zk, WatcherType.Data, path, () -> ZkOps.data(zk, path, this));
             return f.thenApply(r -> {
                 if (r.code() == org.apache.zookeeper.KeeperException.Code.NONODE) {
                     notArmed(zk, path);
@@ -72,7 +75,7 @@ final class Signals implements Watcher, SessionStateListener {
                 return r;
             });
         }
-        return Zk.getData(zk, path, this); // already armed: client and server deduplicate
+        return ZkOps.data(zk, path, this); // already armed: client and server deduplicate
     }
 
     private void notArmed(ZooKeeper zk, String path) {
@@ -96,13 +99,13 @@ final class Signals implements Watcher, SessionStateListener {
 
     private void consumeNotArmed(NotArmed n) {
         if (n.zk() == handle && armed.remove(n.path())) {
-            Watches.fired(handle, WatcherType.Data, n.path());
+            WatchRegistry.fired(handle, WatcherType.Data, n.path());
         }
     }
 
     private void consumed(Object s) {
         if (s instanceof WatchedEvent e && e.getPath() != null && armed.remove(e.getPath())) {
-            Watches.fired(handle, WatcherType.Data, e.getPath());
+            WatchRegistry.fired(handle, WatcherType.Data, e.getPath());
         }
     }
 
@@ -118,7 +121,7 @@ final class Signals implements Watcher, SessionStateListener {
         }
         if (handle != null) {
             for (String p : armed) {
-                Watches.release(handle, WatcherType.Data, p, this);
+                WatchRegistry.release(handle, WatcherType.Data, p, this);
             }
         }
         armed.clear();

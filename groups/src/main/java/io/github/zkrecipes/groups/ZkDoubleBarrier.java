@@ -6,11 +6,14 @@ import io.github.zkrecipes.Registration;
 import io.github.zkrecipes.SessionLostException;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.Validation;
+import io.github.zkrecipes.internal.queue.Connections;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.NodeKind;
 import io.github.zkrecipes.internal.queue.QueueEntry;
 import io.github.zkrecipes.internal.queue.QueueNode;
+import io.github.zkrecipes.internal.queue.Reply;
 import io.github.zkrecipes.internal.queue.SequentialQueue;
+import io.github.zkrecipes.internal.queue.ZkOps;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,19 +191,19 @@ public final class ZkDoubleBarrier {
             boolean maybeRemoved = false; // a give-up's reply was lost: it may have been applied
             boolean refusing = false;
             while (true) {
-                ZooKeeper zk = Zk.handle(session, e.sessionId(), path());
-                Deadline replies = deadline.atLeast(Zk.GRACE);
+                ZooKeeper zk = Connections.handle(session, e.sessionId(), path());
+                Deadline replies = deadline.atLeast(SequentialQueue.ROUND_TRIP_GRACE);
                 // The directory's data first, then the listing: a give-up applied after the data
                 // was read changes its version, so a marker written on this listing then fails.
                 var dataReply = signals.watchData(zk, serverPath);
-                var listReply = Zk.getChildren(zk, serverPath);
-                Zk.Result<byte[]> data = Zk.await(dataReply, replies);
-                Zk.Result<List<String>> list = Zk.await(listReply, replies);
+                var listReply = ZkOps.children(zk, serverPath, null);
+                Reply<byte[]> data = Reply.await(dataReply, replies);
+                Reply<List<String>> list = Reply.await(listReply, replies);
                 if (data == null || list == null) {
                     return null; // no answer by the deadline: the caller removes the node
                 }
                 if (data.connectionTrouble() || list.connectionTrouble()) {
-                    if (!Zk.awaitConnected(session, path(), deadline)) {
+                    if (!Connections.awaitConnected(session, path(), deadline)) {
                         return null;
                     }
                     continue;
@@ -220,7 +223,7 @@ public final class ZkDoubleBarrier {
                         }
                         return null;
                     }
-                    Zk.handle(session, e.sessionId(), path()); // throws if the session is gone
+                    Connections.handle(session, e.sessionId(), path()); // throws if the session is gone
                     throw new SessionLostException("barrier node was deleted by someone else", e.path(), e.sessionId(), null);
                 }
                 BarrierMarker m = BarrierMarker.parse(data.value());
@@ -251,7 +254,7 @@ public final class ZkDoubleBarrier {
                 if (candidates.size() >= parties) {
                     BarrierMarker next = new BarrierMarker(m == null ? 1 : m.round() + 1,
                             candidates.get(parties - 1).sequence());
-                    Zk.Result<?> w = Zk.await(Zk.setData(zk, serverPath, next.encode(), version), replies);
+                    Reply<?> w = Reply.await(ZkOps.setData(zk, serverPath, next.encode(), version), replies);
                     if (w != null && w.ok()) {
                         return next;
                     }
@@ -282,7 +285,7 @@ public final class ZkDoubleBarrier {
      */
     private Code giveUp(ZooKeeper zk, QueueEntry e, byte[] dirData, int version, Deadline replies)
             throws InterruptedException {
-        Zk.Result<?> r = Zk.await(Zk.multi(zk, List.of(
+        Reply<?> r = Reply.await(ZkOps.multi(zk, List.of(
                 Op.setData(serverPath, dirData == null ? new byte[0] : dirData, version),
                 Op.delete(e.serverPath(), -1))), replies);
         return r == null ? null : r.code();
@@ -325,12 +328,12 @@ public final class ZkDoubleBarrier {
         try {
             boolean lastLook = false;
             while (true) {
-                if (!Zk.awaitConnected(session, path(), deadline)) {
+                if (!Connections.awaitConnected(session, path(), deadline)) {
                     return false;
                 }
                 ZooKeeper zk = session.zookeeper();
-                Deadline replies = deadline.atLeast(Zk.GRACE);
-                Zk.Result<List<String>> list = Zk.await(Zk.getChildren(zk, serverPath), replies);
+                Deadline replies = deadline.atLeast(SequentialQueue.ROUND_TRIP_GRACE);
+                Reply<List<String>> list = Reply.await(ZkOps.children(zk, serverPath, null), replies);
                 if (list == null) {
                     return false;
                 }
@@ -353,7 +356,7 @@ public final class ZkDoubleBarrier {
                 }
                 // Watch the newest node of the round still there; its deletion (or a touch) makes us look again.
                 String target = serverPath + "/" + remaining.get(remaining.size() - 1).name();
-                Zk.Result<byte[]> w = Zk.await(signals.watchData(zk, target), replies);
+                Reply<byte[]> w = Reply.await(signals.watchData(zk, target), replies);
                 if (w == null || !w.ok()) {
                     continue; // gone already, or connection trouble
                 }

@@ -1,6 +1,7 @@
 package io.github.zkrecipes.groups;
 
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.queue.Connections;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.NodeKind;
 import io.github.zkrecipes.internal.queue.QueueEntry;
@@ -163,7 +164,7 @@ public final class ZkGroup {
      */
     Joined enterUnique(String memberId, byte[] data) throws InterruptedException {
         while (true) {
-            Zk.awaitConnected(session, path(), Deadline.none());
+            Connections.awaitConnected(session, path(), Deadline.none());
             // The id first: a refused join never makes a member node, so no view ever shows it.
             IdClaim claim = IdClaim.send(session, path(), memberId).await();
             boolean ok = false;

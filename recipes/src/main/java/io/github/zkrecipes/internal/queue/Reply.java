@@ -7,15 +7,18 @@ import java.util.concurrent.TimeoutException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.data.Stat;
 
-/** One ZooKeeper reply: its result code, value and stat. */
-record Reply<T>(Code code, T value, Stat stat) {
+/**
+ * One ZooKeeper reply: its result code, value and stat. Shared by every recipe module that talks
+ * to ZooKeeper directly (internal API).
+ */
+public record Reply<T>(Code code, T value, Stat stat) {
 
-    boolean ok() {
+    public boolean ok() {
         return code == Code.OK;
     }
 
     /** Connection trouble: the request may or may not have been applied, and the session may live. */
-    boolean connectionTrouble() {
+    public boolean connectionTrouble() {
         return code == Code.CONNECTIONLOSS || code == Code.OPERATIONTIMEOUT || code == Code.SESSIONMOVED
                 || code == Code.REQUESTTIMEOUT;
     }
@@ -25,7 +28,7 @@ record Reply<T>(Code code, T value, Stat stat) {
     }
 
     /** Waits for a reply until the deadline; null if the deadline passed first. */
-    static <T> Reply<T> await(CompletableFuture<Reply<T>> f, Deadline d) throws InterruptedException {
+    public static <T> Reply<T> await(CompletableFuture<Reply<T>> f, Deadline d) throws InterruptedException {
         try {
             return d.isForever() ? f.get() : f.get(d.remainingNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

@@ -70,7 +70,7 @@ public final class SequentialQueue {
     /** ZooKeeper refuses packets over jute.maxbuffer (1 MiB by default); keep room for the header. */
     public static final int MAX_DATA_BYTES = 1_000_000;
     /** How long a single round trip may take even when the caller's deadline is shorter. */
-    static final java.time.Duration ROUND_TRIP_GRACE = java.time.Duration.ofSeconds(2);
+    public static final java.time.Duration ROUND_TRIP_GRACE = java.time.Duration.ofSeconds(2);
 
     private final ZkSession session;
     private final String path;
@@ -834,36 +834,7 @@ public final class SequentialQueue {
      * @throws SessionLostException if the session is closed
      */
     private boolean awaitConnected(Deadline deadline) throws InterruptedException {
-        if (session.state().isConnected()) {
-            return true;
-        }
-        CountDownLatch latch = new CountDownLatch(1);
-        Registration r;
-        try {
-            r = session.addStateListener((state, id) -> {
-                if (state.isConnected() || state == SessionState.CLOSED) {
-                    latch.countDown();
-                }
-            });
-        } catch (IllegalStateException closed) {
-            throw new SessionLostException("session closed", path, session.sessionId(), null);
-        }
-        try {
-            if (session.state().isConnected()) {
-                return true;
-            }
-            if (deadline.isForever()) {
-                latch.await();
-            } else if (!latch.await(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-            if (session.isClosed()) {
-                throw new SessionLostException("session closed", path, session.sessionId(), null);
-            }
-            return true;
-        } finally {
-            r.close();
-        }
+        return Connections.awaitConnected(session, path, deadline);
     }
 
     private void awaitNewSession(long expired, Deadline deadline) throws InterruptedException {

@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts the engine's waiters per (ZooKeeper handle, watch type, path), so that a waiter that
- * gives up can remove the watch from the server without taking it from another waiter.
+ * Counts this JVM's watchers per (ZooKeeper handle, watch type, path), so that one that gives up
+ * can remove the watch from the server without taking it from another: the engine's waiters and
+ * every recipe module that sets watches of its own go through this one registry (internal API).
  *
  * <p>Why: ZooKeeper keeps one server-side watch per session, path and type, however many client
  * watchers share it. {@code removeWatches(path, watcher, ...)} only drops the client-side watcher
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * requests reach the server in the order of the counts (a new arming is never overtaken by the
  * removal that preceded it).
  */
-final class WatchRegistry {
+public final class WatchRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(WatchRegistry.class);
     private static final Map<ZooKeeper, Map<String, Integer>> COUNTS = new WeakHashMap<>();
 
@@ -32,7 +33,7 @@ final class WatchRegistry {
     }
 
     /** Counts one more waiter on the watch and sends the request that sets it, atomically. */
-    static <T> T arm(ZooKeeper zk, WatcherType type, String path, java.util.function.Supplier<T> send) {
+    public static <T> T arm(ZooKeeper zk, WatcherType type, String path, java.util.function.Supplier<T> send) {
         synchronized (COUNTS) {
             COUNTS.computeIfAbsent(zk, z -> new HashMap<>()).merge(key(type, path), 1, Integer::sum);
             return send.get();
@@ -40,16 +41,31 @@ final class WatchRegistry {
     }
 
     /** The watch fired for one waiter: it is gone on the server. */
-    static void fired(ZooKeeper zk, WatcherType type, String path) {
+    public static void fired(ZooKeeper zk, WatcherType type, String path) {
         synchronized (COUNTS) {
             decrement(zk, key(type, path));
         }
     }
 
     /** A waiter gave up on the watch; the last one of the session removes it from the server. */
-    static void release(ZooKeeper zk, WatcherType type, String path) {
+    public static void release(ZooKeeper zk, WatcherType type, String path) {
+        release(zk, type, path, null);
+    }
+
+    /**
+     * As {@link #release(ZooKeeper, WatcherType, String)}; while others of the session still need
+     * the server's watch, {@code watcher} (if not null) is dropped on the client side only.
+     */
+    public static void release(ZooKeeper zk, WatcherType type, String path, org.apache.zookeeper.Watcher watcher) {
         synchronized (COUNTS) {
             if (decrement(zk, key(type, path)) > 0) {
+                if (watcher != null) {
+                    try {
+                        zk.removeWatches(path, watcher, type, true, (rc, p, ctx) -> { }, null);
+                    } catch (RuntimeException e) {
+                        LOG.debug("client-side watcher removal on {} failed", path, e);
+                    }
+                }
                 return;
             }
             try {

@@ -11,14 +11,15 @@ import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * The asynchronous ZooKeeper calls the engine makes, as futures. Asynchronous calls let the engine
+ * The asynchronous ZooKeeper calls the engine (and every recipe module: internal API) makes, as
+ * futures. Asynchronous calls let the engine
  * pipeline requests (a session's requests are answered in order) and wait with its own deadline.
  * Callbacks run on the ZooKeeper client's event thread and only complete the future.
  */
-final class ZkOps {
+public final class ZkOps {
     private ZkOps() {}
 
-    static CompletableFuture<Reply<String>> createEphemeralSequential(ZooKeeper zk, String prefix, byte[] data, List<ACL> acl) {
+    public static CompletableFuture<Reply<String>> createEphemeralSequential(ZooKeeper zk, String prefix, byte[] data, List<ACL> acl) {
         CompletableFuture<Reply<String>> f = new CompletableFuture<>();
         QueueMetrics.CREATES.increment();
         zk.create(prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL,
@@ -26,7 +27,7 @@ final class ZkOps {
         return f;
     }
 
-    static CompletableFuture<Reply<List<String>>> children(ZooKeeper zk, String path, Watcher watcher) {
+    public static CompletableFuture<Reply<List<String>>> children(ZooKeeper zk, String path, Watcher watcher) {
         CompletableFuture<Reply<List<String>>> f = new CompletableFuture<>();
         QueueMetrics.LISTINGS.increment();
         if (watcher != null) {
@@ -37,7 +38,7 @@ final class ZkOps {
     }
 
     /** getData rather than exists: on a missing node it leaves no watch behind. */
-    static CompletableFuture<Reply<byte[]>> data(ZooKeeper zk, String path, Watcher watcher) {
+    public static CompletableFuture<Reply<byte[]>> data(ZooKeeper zk, String path, Watcher watcher) {
         CompletableFuture<Reply<byte[]>> f = new CompletableFuture<>();
         if (watcher != null) {
             QueueMetrics.WATCHES.increment();
@@ -46,28 +47,34 @@ final class ZkOps {
         return f;
     }
 
-    static CompletableFuture<Reply<Stat>> exists(ZooKeeper zk, String path) {
+    public static CompletableFuture<Reply<Stat>> exists(ZooKeeper zk, String path) {
         CompletableFuture<Reply<Stat>> f = new CompletableFuture<>();
         zk.exists(path, false, (rc, p, ctx, stat) -> Reply.complete(f, rc, stat, stat), null);
         return f;
     }
 
     /** exists with a watcher: unlike getData, it leaves a watch on a missing node (fires when it is created). */
-    static CompletableFuture<Reply<Stat>> existsWatch(ZooKeeper zk, String path, Watcher watcher) {
+    public static CompletableFuture<Reply<Stat>> existsWatch(ZooKeeper zk, String path, Watcher watcher) {
         CompletableFuture<Reply<Stat>> f = new CompletableFuture<>();
         QueueMetrics.WATCHES.increment();
         zk.exists(path, watcher, (rc, p, ctx, stat) -> Reply.complete(f, rc, stat, stat), null);
         return f;
     }
 
-    static CompletableFuture<Reply<Void>> delete(ZooKeeper zk, String path) {
+    public static CompletableFuture<Reply<Stat>> setData(ZooKeeper zk, String path, byte[] data, int version) {
+        CompletableFuture<Reply<Stat>> f = new CompletableFuture<>();
+        zk.setData(path, data, version, (rc, p, ctx, stat) -> Reply.complete(f, rc, stat, stat), null);
+        return f;
+    }
+
+    public static CompletableFuture<Reply<Void>> delete(ZooKeeper zk, String path) {
         CompletableFuture<Reply<Void>> f = new CompletableFuture<>();
         QueueMetrics.DELETES.increment();
         zk.delete(path, -1, (rc, p, ctx) -> Reply.complete(f, rc, null, null), null);
         return f;
     }
 
-    static CompletableFuture<Reply<List<OpResult>>> multi(ZooKeeper zk, List<Op> ops) {
+    public static CompletableFuture<Reply<List<OpResult>>> multi(ZooKeeper zk, List<Op> ops) {
         CompletableFuture<Reply<List<OpResult>>> f = new CompletableFuture<>();
         zk.multi(ops, (rc, p, ctx, results) -> Reply.complete(f, rc, results, null), null);
         return f;
@@ -81,7 +88,7 @@ final class ZkOps {
      * timeout, two thirds of the session timeout), not by a deadline: callers use it only when
      * their deadline is further away than that.
      */
-    static Reply<List<String>> childrenNow(ZooKeeper zk, String path) throws InterruptedException {
+    public static Reply<List<String>> childrenNow(ZooKeeper zk, String path) throws InterruptedException {
         QueueMetrics.LISTINGS.increment();
         try {
             return new Reply<>(org.apache.zookeeper.KeeperException.Code.OK, zk.getChildren(path, false), null);
