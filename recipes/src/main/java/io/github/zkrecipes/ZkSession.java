@@ -425,6 +425,8 @@ public final class ZkSession implements AutoCloseable {
 
     /** Builds a {@link ZkSession}. Every setting has a default; only the connect string is required. */
     public static final class Builder {
+        /** The longest participant id accepted (it goes into the data of every node). */
+        public static final int MAX_PARTICIPANT_ID = 1024;
         private final String connectString;
         private String namespace;
         private Duration sessionTimeout = Duration.ofSeconds(15);
@@ -480,8 +482,10 @@ public final class ZkSession implements AutoCloseable {
             if (user == null || user.isEmpty() || user.indexOf(':') >= 0) {
                 throw new IllegalArgumentException("digest user '" + user + "' must be non-empty and contain no ':'");
             }
-            return authorization("digest", (user + ":" + Objects.requireNonNull(password, "password"))
-                    .getBytes(StandardCharsets.UTF_8));
+            if (password == null) {
+                throw new IllegalArgumentException("digest password of user '" + user + "' is null");
+            }
+            return authorization("digest", (user + ":" + password).getBytes(StandardCharsets.UTF_8));
         }
 
         /**
@@ -535,8 +539,8 @@ public final class ZkSession implements AutoCloseable {
         public Builder tls(java.nio.file.Path keyStore, String keyStorePassword, java.nio.file.Path trustStore,
                 String trustStorePassword) {
             for (java.nio.file.Path f : new java.nio.file.Path[] {keyStore, trustStore}) {
-                if (f == null || !java.nio.file.Files.isReadable(f)) {
-                    throw new IllegalArgumentException("TLS store '" + f + "' does not exist or cannot be read");
+                if (f == null || !java.nio.file.Files.isRegularFile(f) || !java.nio.file.Files.isReadable(f)) {
+                    throw new IllegalArgumentException("TLS store '" + f + "' is not a readable file");
                 }
             }
             ZKClientConfig c = clientConfig != null ? clientConfig : new ZKClientConfig();
@@ -555,6 +559,11 @@ public final class ZkSession implements AutoCloseable {
         public Builder participantId(String id) {
             if (id == null || id.isBlank() || id.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("participant id '" + id + "' must be non-blank and one line");
+            }
+            if (id.length() > MAX_PARTICIPANT_ID) {
+                // It is written into every recipe node: keep nodes far below ZooKeeper's 1 MB limit.
+                throw new IllegalArgumentException("participant id '" + id.substring(0, 40) + "...' is " + id.length()
+                        + " characters long; at most " + MAX_PARTICIPANT_ID + " are allowed");
             }
             this.participantId = id;
             return this;
