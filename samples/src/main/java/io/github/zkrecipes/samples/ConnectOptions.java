@@ -22,6 +22,16 @@ final class ConnectOptions {
                     + "(default: ${DEFAULT-VALUE}). A holder silent for longer loses what it holds.")
     Duration sessionTimeout;
 
+    @Option(names = "--digest", paramLabel = "user:password",
+            description = "Authenticate with ZooKeeper's digest scheme as this user (to read, or take part in, "
+                    + "a tenant's secure recipes).")
+    String digest;
+
+    @Option(names = "--secure",
+            description = "Create recipe nodes in secure mode: writable and readable only by the --digest identity "
+                    + "(see docs/SECURITY.md).")
+    boolean secure;
+
     /**
      * Checks the connect string before anything starts: a malformed one fails at once with a
      * message naming it, instead of after the connection timeout.
@@ -38,6 +48,12 @@ final class ConnectOptions {
         if (connect != null) {
             ZkSession.builder(connect); // the builder checks the string; nothing connects yet
         }
+        if (digest != null && (digest.indexOf(':') <= 0)) {
+            throw command.badValue("--digest must be user:password, was '" + (digest.isEmpty() ? "" : "...") + "'");
+        }
+        if (secure && digest == null) {
+            throw command.badValue("--secure needs an identity: give --digest user:password");
+        }
     }
 
     /** Opens a session named {@code participantId} ({@code null}: the default, host:pid). */
@@ -47,6 +63,13 @@ final class ConnectOptions {
                 .sessionTimeout(sessionTimeout);
         if (participantId != null) {
             b.participantId(participantId);
+        }
+        if (digest != null) {
+            int colon = digest.indexOf(':');
+            b.digest(digest.substring(0, colon), digest.substring(colon + 1));
+        }
+        if (secure) {
+            b.secure();
         }
         return b.connect();
     }

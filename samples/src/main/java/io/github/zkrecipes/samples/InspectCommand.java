@@ -25,9 +25,11 @@ import picocli.CommandLine.Parameters;
             "Show every recipe under a path: locks (holder, fence, held since, waiters in order), read-write locks, "
                     + "semaphores (holders, permits, waiters), elections (leader, epoch, candidates), barriers "
                     + "(who entered) and groups (members and data).",
+            "%nShows each directory's and node's ACL in short form (scheme:id=cdrwa; digest ids by user name).",
             "%nFlags orphaned nodes (persistent nodes with protected names; nodes whose session's client is gone), "
-                    + "nodes whose owner session disagrees with their recorded identity, and world-writable recipe "
-                    + "nodes. Reads only; writes nothing.%n"})
+                    + "nodes whose owner session disagrees with their recorded identity, world-writable recipe "
+                    + "nodes, and what this session may not read (give --digest user:password to read a tenant's "
+                    + "secure recipes). Reads only; writes nothing.%n"})
 final class InspectCommand extends ZkrCommand {
     @Mixin
     ConnectOptions connection;
@@ -77,8 +79,9 @@ final class InspectCommand extends ZkrCommand {
         for (Recipe r : in.recipes) {
             out.println();
             out.println(r.dir() + ": " + summary(r));
-            out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %s%n", "ROLE", "OWNER", "SESSION", "FENCE", "SINCE",
-                    "AGE", r.type().equals("group") ? "NODE / DATA" : "NODE");
+            out.println("  directory ACL: " + Inspection.compact(r.dirAcl()));
+            out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %-24s %s%n", "ROLE", "OWNER", "SESSION", "FENCE", "SINCE",
+                    "AGE", "ACL", r.type().equals("group") ? "NODE / DATA" : "NODE");
             int waiter = 0;
             for (int i = 0; i < r.nodes().size(); i++) {
                 Node n = r.nodes().get(i);
@@ -86,10 +89,10 @@ final class InspectCommand extends ZkrCommand {
                 if (role.equals("waiter")) {
                     role = "waiter " + (++waiter);
                 }
-                out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %s%s%n", role, "[" + printable(n.ownerId()) + "]",
+                out.printf("  %-10s %-18s %-19s %-12s %-24s %8s  %-24s %s%s%n", role, "[" + printable(n.ownerId()) + "]",
                         n.session() == 0 ? "(none)" : "0x" + Long.toHexString(n.session()),
                         "0x" + Long.toHexString(n.fence()), n.created(), age(n.created(), now),
-                        n.name(), r.type().equals("group") && !memberData(n).isEmpty() || r.type().equals("semaphore") && n.q().weight() > 1
+                        printable(Inspection.compact(n.acl())), n.name(), r.type().equals("group") && !memberData(n).isEmpty() || r.type().equals("semaphore") && n.q().weight() > 1
                                 ? "  " + (r.type().equals("group") ? memberData(n) : "(" + n.q().weight() + " permits)") : "");
             }
         }
@@ -164,7 +167,7 @@ final class InspectCommand extends ZkrCommand {
                 .endObject()
                 .name("recipes").beginArray();
         for (Recipe r : in.recipes) {
-            j.beginObject().field("path", r.dir()).field("type", r.type());
+            j.beginObject().field("path", r.dir()).field("type", r.type()).field("acl", Inspection.compact(r.dirAcl()));
             if (r.type().equals("semaphore")) {
                 j.field("permits", r.permits());
             }
@@ -184,6 +187,7 @@ final class InspectCommand extends ZkrCommand {
                         .field("fence", n.fence())
                         .field("fenceHex", "0x" + Long.toHexString(n.fence()))
                         .field("session", n.session() == 0 ? null : "0x" + Long.toHexString(n.session()))
+                        .field("acl", Inspection.compact(n.acl()))
                         .field("created", n.created().toString())
                         .name("owner").beginObject()
                         .field("id", n.owner().id())

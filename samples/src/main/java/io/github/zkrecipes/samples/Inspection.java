@@ -36,6 +36,11 @@ import org.apache.zookeeper.data.Stat;
 final class Inspection {
     /** A recipe node as read. */
     record Node(String name, QueueNode q, Stat stat, Participant owner, String data, List<ACL> acl) {
+        /** False if this session may not read the node: then its data and ACL are unknown (acl null). */
+        boolean readable() {
+            return acl != null;
+        }
+
         long fence() {
             return stat.getCzxid();
         }
@@ -61,7 +66,7 @@ final class Inspection {
      * @param holders how many of the first nodes hold it (leader: 1; barrier and group: all)
      * @param permits a semaphore's N from its directory data, 0 if unknown
      */
-    record Recipe(String dir, String type, List<Node> nodes, int holders, int permits) {
+    record Recipe(String dir, String type, List<Node> nodes, int holders, int permits, List<ACL> dirAcl) {
         String role(int i) {
             return switch (type) {
                 case "election" -> i == 0 ? "leader" : "candidate";
@@ -72,7 +77,7 @@ final class Inspection {
         }
     }
 
-    /** Something wrong: {@code kind} is orphan, identity or world-writable. */
+    /** Something wrong: {@code kind} is orphan, identity, unreadable or world-writable. */
     record Finding(String path, String kind, String detail) {}
 
     final String root;
@@ -106,6 +111,14 @@ final class Inspection {
                     throw gone;
                 }
                 continue; // deleted while we walked
+            } catch (KeeperException.NoAuthException denied) {
+                if (first) {
+                    throw denied;
+                }
+                // A tenant's secure directory: say so, and go on with the rest of the tree.
+                in.findings.add(new Finding(dir, "unreadable", "this session may not list it (no READ in its ACL): "
+                        + "its recipes are not shown; inspect with --digest of an identity that may read it"));
+                continue;
             }
             first = false;
             children.sort(null);
@@ -127,7 +140,7 @@ final class Inspection {
         }
         in.checkIdentities();
         // The worst first: orphans block queues, identity mismatches mislead, open ACLs are a risk.
-        List<String> order = List.of("orphan", "identity", "world-writable");
+        List<String> order = List.of("orphan", "identity", "world-writable", "unreadable");
         in.findings.sort(java.util.Comparator.comparing((Finding f) -> order.indexOf(f.kind())).thenComparing(Finding::path));
         return in;
     }
@@ -137,17 +150,25 @@ final class Inspection {
         List<Node> all = new ArrayList<>();
         for (String name : names) {
             String path = dir.equals("/") ? "/" + name : dir + "/" + name;
+            QueueNode q = QueueNode.parse(name);
+            Node n;
             try {
                 Stat stat = new Stat();
                 byte[] data = zk.getData(path, false, stat);
                 List<ACL> acl = zk.getACL(path, new Stat());
-                QueueNode q = QueueNode.parse(name);
-                Node n = new Node(name, q, stat, Participant.decode(data), text(data), acl);
-                byKind.computeIfAbsent(q.kind(), k -> new ArrayList<>()).add(n);
-                all.add(n);
+                n = new Node(name, q, stat, Participant.decode(data), text(data), acl);
             } catch (KeeperException.NoNodeException released) {
-                // released while we read: not part of the picture any more
+                continue; // released while we read: not part of the picture any more
+            } catch (KeeperException.NoAuthException denied) {
+                // exists needs no permission: the node's order, owner and fence are still known.
+                Stat stat = zk.exists(path, false);
+                if (stat == null) {
+                    continue;
+                }
+                n = new Node(name, q, stat, Participant.decode(null), "", null);
             }
+            byKind.computeIfAbsent(q.kind(), k -> new ArrayList<>()).add(n);
+            all.add(n);
         }
         for (List<Node> l : byKind.values()) {
             l.sort((a, b) -> QueueNode.ORDER.compare(a.q(), b.q()));
@@ -160,6 +181,9 @@ final class Inspection {
             dirAcl = zk.getACL(dir, new Stat());
         } catch (KeeperException.NoNodeException gone) {
             return;
+        } catch (KeeperException.NoAuthException denied) {
+            dirData = null; // listable but not readable: READ was given on the children only
+            dirAcl = null;
         }
 
         // Read-write lock nodes and plain lock nodes in one directory: lock nodes count as writers,
@@ -176,9 +200,9 @@ final class Inspection {
             while (holders < rw.size() && rw.get(holders).q().kind() == NodeKind.READ) {
                 holders++;
             }
-            recipes.add(new Recipe(dir, "rwlock", rw, rw.isEmpty() ? 0 : Math.max(holders, 1), 0));
+            recipes.add(new Recipe(dir, "rwlock", rw, rw.isEmpty() ? 0 : Math.max(holders, 1), 0, dirAcl));
         } else if (kinds.contains(NodeKind.LOCK)) {
-            recipes.add(new Recipe(dir, "lock", byKind.get(NodeKind.LOCK), 1, 0));
+            recipes.add(new Recipe(dir, "lock", byKind.get(NodeKind.LOCK), 1, 0, dirAcl));
         }
         if (kinds.contains(NodeKind.LEASE)) {
             List<Node> leases = byKind.get(NodeKind.LEASE);
@@ -192,25 +216,31 @@ final class Inspection {
                 }
                 holders++;
             }
-            recipes.add(new Recipe(dir, "semaphore", leases, permits > 0 ? holders : 0, permits));
+            recipes.add(new Recipe(dir, "semaphore", leases, permits > 0 ? holders : 0, permits, dirAcl));
         }
         if (kinds.contains(NodeKind.CANDIDATE)) {
-            recipes.add(new Recipe(dir, "election", byKind.get(NodeKind.CANDIDATE), 1, 0));
+            recipes.add(new Recipe(dir, "election", byKind.get(NodeKind.CANDIDATE), 1, 0, dirAcl));
         }
         if (kinds.contains(NodeKind.BARRIER)) {
             List<Node> b = byKind.get(NodeKind.BARRIER);
-            recipes.add(new Recipe(dir, "barrier", b, b.size(), 0));
+            recipes.add(new Recipe(dir, "barrier", b, b.size(), 0, dirAcl));
         }
         if (kinds.contains(NodeKind.MEMBER)) {
             List<Node> m = byKind.get(NodeKind.MEMBER);
-            recipes.add(new Recipe(dir, "group", m, m.size(), 0));
+            recipes.add(new Recipe(dir, "group", m, m.size(), 0, dirAcl));
         }
 
         for (Node n : all) {
             String path = dir.equals("/") ? "/" + n.name() : dir + "/" + n.name();
+            if (!n.readable()) {
+                findings.add(new Finding(path, "unreadable", "this session may not read it (no READ in its ACL): its "
+                        + "owner's identity, data and ACL are not shown"));
+                continue;
+            }
             if (n.session() == 0) {
                 findings.add(new Finding(path, "orphan", "persistent node with a protected name: no session owns it, "
-                        + "so nothing will ever delete it" + (blocks(n.q().kind()) ? "; everyone queued behind it waits" : "")));
+                        + "so nothing will ever delete it" + (blocks(n.q().kind())
+                                ? "; zk-recipes skips it, older clients queue behind it" : "")));
             } else if (sessions != null && sessions.complete() && !sessions.sessions().contains(n.session())) {
                 findings.add(new Finding(path, "orphan", "owner session 0x" + Long.toHexString(n.session())
                         + " has no connection to any server: its client is gone, and the node stays until the session"
@@ -251,8 +281,8 @@ final class Inspection {
     }
 
     private void worldWritable(String dir, List<ACL> dirAcl, List<Node> nodes) {
-        String dirPerms = worldPerms(dirAcl);
-        List<Node> open = nodes.stream().filter(n -> worldPerms(n.acl()) != null).toList();
+        String dirPerms = dirAcl == null ? null : worldPerms(dirAcl);
+        List<Node> open = nodes.stream().filter(n -> n.readable() && worldPerms(n.acl()) != null).toList();
         if (dirPerms != null) {
             findings.add(new Finding(dir, "world-writable", "world:anyone may " + dirPerms
                     + " on the directory: anyone can add nodes to the queue or delete a holder's node"
@@ -276,6 +306,27 @@ final class Inspection {
             }
         }
         return null;
+    }
+
+    /**
+     * An ACL in one short line: {@code scheme:id=perms} per entry, comma-separated, permissions as
+     * {@code cdrwa} letters (absent ones left out); a digest id shows its user only (the hash
+     * tells a reader nothing); {@code ?} if this session may not read the ACL.
+     */
+    static String compact(List<ACL> acl) {
+        if (acl == null) {
+            return "?";
+        }
+        StringBuilder b = new StringBuilder();
+        for (ACL a : acl) {
+            String id = a.getId().getId();
+            if ("digest".equals(a.getId().getScheme()) && id.indexOf(':') > 0) {
+                id = id.substring(0, id.indexOf(':'));
+            }
+            b.append(b.length() == 0 ? "" : ",").append(a.getId().getScheme()).append(':').append(id).append('=')
+                    .append(perms(a.getPerms()).replace("-", ""));
+        }
+        return b.toString();
     }
 
     static String perms(int p) {

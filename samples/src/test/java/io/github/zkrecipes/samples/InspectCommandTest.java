@@ -57,6 +57,7 @@ class InspectCommandTest {
     private static String rawDataMember;
     private static String roOpenNode;
     private static String roClosedNode;
+    private static ZkSession dave;
 
     @BeforeAll
     static void knownState() throws Exception {
@@ -122,11 +123,16 @@ class InspectCommandTest {
                 CreateMode.EPHEMERAL_SEQUENTIAL, restricted);
         roOpenNode = create(carol.zookeeper(), "/app/ro", "lock", Participant.current(carol).encode(),
                 CreateMode.EPHEMERAL_SEQUENTIAL, Ids.OPEN_ACL_UNSAFE);
+
+        // A tenant in secure mode, outside /app: only its own identity may read its lock.
+        dave = ZkSession.builder(zk.connectString()).participantId("dave").sessionTimeout(Duration.ofSeconds(20))
+                .digest("dave", "pw-d").secure().connect();
+        new ZkLock(dave, "/secure/lock").acquire();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {r1::close, r2::close, alice, bob, carol, zk}) {
+        for (AutoCloseable c : new AutoCloseable[] {r1::close, r2::close, alice, bob, carol, dave, zk}) {
             if (c != null) {
                 c.close();
             }
@@ -216,6 +222,44 @@ class InspectCommandTest {
         assertEquals(2, findings.stream().filter(f -> f.get("kind").equals("orphan")).count(), run.out());
         assertEquals(2, findings.stream().filter(f -> f.get("kind").equals("identity")).count(), run.out());
         assertEquals(8, findings.stream().filter(f -> f.get("kind").equals("world-writable")).count(), run.out());
+    }
+
+    @Test
+    void everyNodeAndDirectoryShowsItsAclInShortForm() {
+        Run run = Run.zkr("inspect", "/app", "--connect", zk.connectString());
+        String out = run.out();
+        assertTrue(line(out, "holder     [alice]", "lock_").contains("world:anyone=cdrwa"), run.both());
+        assertTrue(line(out, "[alice]", roClosedNode.substring(roClosedNode.lastIndexOf('/') + 1))
+                .contains("world:anyone=r,ip:127.0.0.1=cdrwa"), run.both());
+        assertTrue(out.contains("  directory ACL: world:anyone=cdrwa"), run.both());
+        assertTrue(out.contains("  directory ACL: world:anyone=r,ip:127.0.0.1=cdrwa"), run.both());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTenantsSecureRecipesAreUnreadableWithoutItsIdentityAndShownWithIt() {
+        Run anonymous = Run.zkr("inspect", "/", "--connect", zk.connectString());
+        assertEquals(0, anonymous.exitCode(), anonymous.both());
+        assertTrue(line(anonymous.out(), "UNREADABLE", "/secure:").contains("--digest"), anonymous.both());
+        assertFalse(anonymous.out().contains("/secure/lock:"), anonymous.both());
+
+        Run asDave = Run.zkr("inspect", "/secure", "--digest", "dave:pw-d", "--connect", zk.connectString());
+        assertEquals(0, asDave.exitCode(), asDave.both());
+        String out = asDave.out();
+        assertTrue(line(out, "/secure/lock:").startsWith("/secure/lock: lock, held by [dave]"), asDave.both());
+        assertTrue(out.contains("  directory ACL: digest:dave=cdrwa"), asDave.both());
+        assertTrue(line(out, "holder     [dave]").contains("digest:dave=cdrwa"), asDave.both());
+        assertTrue(out.contains("Findings: none."), "a secure recipe is not world-writable: " + asDave.both());
+
+        Run json = Run.zkr("inspect", "/secure", "--json", "--digest", "dave:pw-d", "--connect", zk.connectString());
+        Map<String, Object> lock = recipe((List<Map<String, Object>>) ((Map<String, Object>) MiniJson.parse(json.out()))
+                .get("recipes"), "/secure/lock");
+        assertEquals("digest:dave=cdrwa", lock.get("acl"), json.out());
+        assertEquals("digest:dave=cdrwa", ((List<Map<String, Object>>) lock.get("nodes")).get(0).get("acl"), json.out());
+
+        Run wrong = Run.zkr("inspect", "/secure", "--digest", "mallory:guess", "--connect", zk.connectString());
+        assertEquals(1, wrong.exitCode(), wrong.both());
+        assertTrue(wrong.errorLine().contains("not allowed to read /secure"), wrong.both());
     }
 
     @Test
