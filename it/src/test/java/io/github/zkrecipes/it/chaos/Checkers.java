@@ -238,4 +238,66 @@ final class Checkers {
         }
         return violations;
     }
+
+    /**
+     * Double barrier: in every round, no {@code enter} returned before the last participant of that
+     * round called {@code enter}, and no {@code leave} returned before the last one called {@code
+     * leave}. A worker's enter is assigned the round its {@code ok enter} reports.
+     */
+    static List<String> barrier(List<Event> events) {
+        List<String> violations = new ArrayList<>();
+        Map<String, Long> pendingEnter = new HashMap<>();
+        Map<Long, List<long[]>> enters = new java.util.TreeMap<>(); // round -> {invoke, ok}
+        Map<Long, List<long[]>> leaves = new java.util.TreeMap<>();
+        Map<String, Long> pendingLeave = new HashMap<>();
+        for (Event e : events) {
+            if (e.is("invoke", "enter")) {
+                pendingEnter.put(e.process(), e.nanos());
+            } else if (e.is("ok", "enter") && pendingEnter.containsKey(e.process())) {
+                enters.computeIfAbsent(e.num("round"), r -> new ArrayList<>())
+                        .add(new long[] {pendingEnter.remove(e.process()), e.nanos()});
+            } else if (e.is("invoke", "leave") && e.attrs().containsKey("round")) {
+                pendingLeave.put(e.process(), e.nanos());
+            } else if (e.is("ok", "leave") && pendingLeave.containsKey(e.process())) {
+                leaves.computeIfAbsent(e.num("round"), r -> new ArrayList<>())
+                        .add(new long[] {pendingLeave.remove(e.process()), e.nanos()});
+            }
+        }
+        early(enters, "enter", violations);
+        early(leaves, "leave", violations);
+        return violations;
+    }
+
+    private static void early(Map<Long, List<long[]>> rounds, String what, List<String> violations) {
+        rounds.forEach((round, calls) -> {
+            long lastCall = calls.stream().mapToLong(c -> c[0]).max().orElse(Long.MIN_VALUE);
+            long firstReturn = calls.stream().mapToLong(c -> c[1]).min().orElse(Long.MAX_VALUE);
+            if (firstReturn < lastCall && violations.size() < MAX_REPORTED) {
+                violations.add("round " + round + ": a " + what + " returned " + (lastCall - firstReturn) / 1_000
+                        + " us before the last participant called " + what);
+            }
+        });
+    }
+
+    /** Timed barrier calls that returned false before their deadline. */
+    static List<String> timedCallsOnTime(List<Event> events) {
+        List<String> violations = new ArrayList<>();
+        for (Event e : events) {
+            if (e.type().equals("fail") && e.attrs().containsKey("timeoutMs") && e.num("elapsedMs") < e.num("timeoutMs")) {
+                violations.add("timed " + e.op() + " gave up early: " + e);
+            }
+        }
+        return violations;
+    }
+
+    /** The last view each process reported ({@code info view members=a,b}). */
+    static Map<String, String> lastViews(List<Event> events) {
+        Map<String, String> out = new HashMap<>();
+        for (Event e : events) {
+            if (e.is("info", "view")) {
+                out.put(e.process(), e.attrs().getOrDefault("members", ""));
+            }
+        }
+        return out;
+    }
 }

@@ -106,4 +106,23 @@ class CheckersTest {
         at(1, "a", "info", "leaks", "threads", 0, "sockets", 0).at(2, "b", "info", "leaks", "threads", 1, "sockets", 0);
         assertEquals(1, Checkers.leaks(h).size());
     }
+
+    @Test
+    void aBarrierEnterReturningBeforeTheLastMemberArrivedIsCaught() {
+        at(1, "a", "invoke", "enter").at(2, "b", "invoke", "enter").at(3, "a", "ok", "enter", "round", 1)
+                .at(3, "b", "ok", "enter", "round", 1)
+                .at(4, "a", "invoke", "leave", "round", 1).at(5, "b", "invoke", "leave", "round", 1)
+                .at(6, "a", "ok", "leave", "round", 1).at(6, "b", "ok", "leave", "round", 1);
+        assertEquals(List.of(), Checkers.barrier(h));
+        at(7, "a", "invoke", "enter").at(8, "a", "ok", "enter", "round", 2).at(9, "b", "invoke", "enter")
+                .at(10, "b", "ok", "enter", "round", 2);
+        assertEquals(1, Checkers.barrier(h).size(), "a passed round 2 alone");
+    }
+
+    @Test
+    void aTimedCallGivingUpBeforeItsDeadlineIsCaught() {
+        at(1, "a", "fail", "enter", "elapsedMs", 900, "timeoutMs", 1000).at(2, "b", "fail", "enter", "elapsedMs", 1000,
+                "timeoutMs", 1000);
+        assertEquals(1, Checkers.timedCallsOnTime(h).size());
+    }
 }

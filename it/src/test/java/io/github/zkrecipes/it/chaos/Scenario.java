@@ -24,6 +24,10 @@ import org.apache.zookeeper.data.Stat;
  * failed test.
  */
 final class Scenario implements AutoCloseable {
+    /** A queue node's name: kind[.weight]_protected-id_sequence (see the engine's QueueNode). */
+    private static final java.util.regex.Pattern QUEUE_NODE = java.util.regex.Pattern.compile(
+            "[a-z]+(\\.\\d+)?_[0-9a-f]{32}_-?\\d+");
+
     /** Session timeout T of every worker. */
     static final Duration T = Duration.ofSeconds(3);
 
@@ -197,6 +201,9 @@ final class Scenario implements AutoCloseable {
             try {
                 Map<Long, List<String>> byOwner = new HashMap<>();
                 for (String child : c.getChildren().forPath(recipeDir)) {
+                    if (!QUEUE_NODE.matcher(child).matches()) {
+                        continue; // e.g. a group's id claim: one per member by design
+                    }
                     Stat st = c.checkExists().forPath(recipeDir + "/" + child);
                     if (st != null && st.getEphemeralOwner() != 0) {
                         byOwner.computeIfAbsent(st.getEphemeralOwner(), k -> new ArrayList<>()).add(child);

@@ -110,6 +110,8 @@ public final class WorkerMain {
             case "lock" -> lockLoop(s);
             case "semaphore" -> semaphoreLoop(s);
             case "election" -> election(s);
+            case "barrier" -> barrierLoop(s);
+            case "group" -> group(s);
             default -> throw new IllegalArgumentException("workload " + workload);
         }
         s.close();
@@ -255,6 +257,60 @@ public final class WorkerMain {
         emit("invoke", "leave");
         c.close();
         emit("ok", "leave");
+    }
+
+    private void barrierLoop(ZkSession s) throws Exception {
+        io.github.zkrecipes.groups.ZkDoubleBarrier barrier = new io.github.zkrecipes.groups.ZkDoubleBarrier(s,
+                "/barrier", Integer.parseInt(conf.getOrDefault("parties", "3")));
+        Duration timeout = Duration.ofSeconds(30);
+        for (int op = 0; op < ops() && !stopping; op++) {
+            long t0 = System.nanoTime();
+            emit("invoke", "enter");
+            if (!barrier.enter(timeout)) {
+                emit("fail", "enter", "elapsedMs", (System.nanoTime() - t0) / 1_000_000, "timeoutMs", timeout.toMillis());
+                return;
+            }
+            long round = barrier.round();
+            emit("ok", "enter", "round", round);
+            TimeUnit.MILLISECONDS.sleep(holdMs());
+            t0 = System.nanoTime();
+            emit("invoke", "leave", "round", round);
+            if (!barrier.leave(timeout)) {
+                emit("fail", "leave", "round", round, "elapsedMs", (System.nanoTime() - t0) / 1_000_000);
+                return;
+            }
+            emit("ok", "leave", "round", round);
+        }
+    }
+
+    private void group(ZkSession s) throws Exception {
+        io.github.zkrecipes.groups.ZkGroup group = new io.github.zkrecipes.groups.ZkGroup(s, "/group");
+        try (io.github.zkrecipes.groups.GroupView view = group.view()) {
+            Runnable report = () -> emit("info", "view", "members",
+                    String.join(",", new java.util.TreeSet<>(view.members().keySet())));
+            view.addListener(new io.github.zkrecipes.groups.GroupListener() {
+                @Override
+                public void joined(io.github.zkrecipes.groups.Member m) {
+                    report.run();
+                }
+
+                @Override
+                public void left(io.github.zkrecipes.groups.Member m) {
+                    report.run();
+                }
+            });
+            emit("invoke", "join");
+            try (io.github.zkrecipes.groups.Membership m = group.join(name, name)) {
+                m.addListener((membership, state) -> emit("info", "membership", "state", state));
+                emit("ok", "join");
+                report.run();
+                while (!stopping) {
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+                emit("invoke", "leave");
+            }
+            emit("ok", "leave");
+        }
     }
 
     private void reportLeaks(Set<String> baselineThreads, long baselineSockets) throws InterruptedException {
