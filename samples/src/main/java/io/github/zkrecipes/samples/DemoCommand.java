@@ -13,8 +13,14 @@ import picocli.CommandLine.Mixin;
  *   <li>a fair lock taken in queue order with ever larger fences;
  *   <li>the stale holder: [bob]'s session is expired on the ensemble while he holds the lock,
  *       [carol] is granted, and [bob]'s late guarded write is rejected while [carol]'s value stays;
+ *   <li>an election: [alice] leads, her session is expired on the ensemble, [bob] takes over with a
+ *       larger epoch, and [alice]'s guarded write as a deposed leader is rejected;
  *   <li>a semaphore of 2 permits among the three;
- *   <li>a read-write lock: readers share, a writer waits for them, a later reader waits behind it.
+ *   <li>a read-write lock: readers share, a writer waits for them, a later reader waits behind it;
+ *   <li>a double barrier of 3: nobody passes the entry before the third arrives, nor the exit
+ *       before the last leaves;
+ *   <li>a group seen through a live view (joins, a data change, a leave), and its configuration
+ *       changed by compare-and-set, with a stale writer's conflict.
  * </ol>
  *
  * <p>Without {@code --connect} it starts an embedded 3-server ensemble (tick time 200 ms) and
@@ -26,7 +32,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "demo",
         description = {
             "The recipes at work, told step by step: a fair lock with fencing tokens, a stale holder's write "
-                    + "rejected, a semaphore, a read-write lock.",
+                    + "rejected, an election with a failover, a semaphore, a read-write lock, a double barrier, a group "
+                    + "with its configuration.",
             "%nWithout --connect it runs on an embedded 3-server ZooKeeper ensemble; with --connect it works under "
                     + "a fresh /zkr-demo-<random> znode and removes it at the end.%n"})
 public final class DemoCommand extends ZkrCommand {
@@ -63,14 +70,16 @@ public final class DemoCommand extends ZkrCommand {
             try {
                 say.heading("Act one: taking turns");
                 new LockStory(say, zk.connectString(), base, alice, bob, carol).tell(); // and act two
-                // Election act goes here once the election module is ready (issue 6): a leader is
-                // killed and the next candidate takes over with a higher epoch.
-                say.heading("Act three: a semaphore");
+                say.heading("Act three: an election");
+                new ElectionAct(say, zk.connectString(), base, alice, bob, carol).tell();
+                say.heading("Act four: a semaphore");
                 new SemaphoreAct(say, base, alice, bob, carol).tell();
-                say.heading("Act four: a read-write lock");
+                say.heading("Act five: a read-write lock");
                 new ReadWriteAct(say, base, alice, bob, carol).tell();
-                // Double-barrier and group-membership acts go here once the groups module is ready
-                // (issue 6): members entering and leaving a barrier; joining, leaving, config changes.
+                say.heading("Act six: a double barrier");
+                new BarrierAct(say, base, alice, bob, carol).tell();
+                say.heading("Act seven: a group and its configuration");
+                new GroupAct(say, base, alice, bob, carol).tell();
             } catch (Exception e) {
                 failure = e;
             }

@@ -26,8 +26,10 @@ import picocli.CommandLine.ScopeType;
  *       (one line {@code zkr: <message>} on stderr; {@code --verbose} adds the stack trace);
  *   <li>2: bad usage: an unknown option, a value that does not parse or is out of range, an
  *       invalid znode path (one line {@code zkr: <message>} naming the value);
- *   <li>3: not granted within {@code --timeout} ({@code lock}, {@code rwlock}, {@code semaphore});
- *   <li>4: a grant was lost while held (its session expired or its node was deleted).
+ *   <li>3: not granted within {@code --timeout} ({@code lock}, {@code rwlock}, {@code semaphore},
+ *       {@code election}), or a barrier's parties did not all enter (or leave) within it ({@code barrier});
+ *   <li>4: a grant, a term of leadership or a group membership was lost while held (its session
+ *       expired or its node was deleted).
  * </ul>
  *
  * <p>For tests and embedding, {@link #commandLine()}{@code .setOut(...).setErr(...)} runs the
@@ -38,15 +40,15 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Zkr.Versions.class,
         description = "Coordination recipes on Apache ZooKeeper, as runnable samples.",
-        subcommands = {DemoCommand.class, LockCommand.class, ReadWriteLockCommand.class, SemaphoreCommand.class,
-            InspectCommand.class, BenchCommand.class},
+        subcommands = {DemoCommand.class, ElectionCommand.class, LockCommand.class, ReadWriteLockCommand.class,
+            SemaphoreCommand.class, BarrierCommand.class, GroupCommand.class, InspectCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
             "1:failure (ensemble unreachable, coordination error, malformed connect string)",
             "2:bad usage (unknown option, bad value, invalid path)",
-            "3:not granted within --timeout",
-            "4:a grant was lost while held"})
+            "3:not granted within --timeout (barrier: the parties did not all enter or leave in time)",
+            "4:a grant, leadership or membership was lost while held"})
 public final class Zkr {
     // Not Runnable: picocli then answers a bare "zkr" with "Missing required subcommand" and exit code 2.
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BadInputTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"demo", "lock", "rwlock", "semaphore", "inspect"})
+    @ValueSource(strings = {"demo", "election", "lock", "rwlock", "semaphore", "barrier", "group", "inspect"})
     void aMalformedConnectStringIsNamedOnOneLine(String command) {
         Run run = Run.zkr(command, "--connect", "localhost:abc");
 
@@ -33,7 +33,7 @@ class BadInputTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"lock", "inspect"})
+    @ValueSource(strings = {"lock", "election", "barrier", "group", "inspect"})
     void anUnreachableEnsembleFailsAfterTheConnectTimeoutNamingIt(String command) throws IOException {
         String nobody = "127.0.0.1:" + closedPort();
         Run run = Run.zkr(command, "--connect", nobody, "--connect-timeout", "300ms");
@@ -44,12 +44,14 @@ class BadInputTest {
 
     static Stream<Arguments> badValues() {
         List<Arguments> cases = new ArrayList<>();
-        for (String command : List.of("lock", "rwlock", "semaphore")) {
+        for (String command : List.of("lock", "rwlock", "semaphore", "election", "barrier", "group")) {
             cases.add(Arguments.of(List.of(command, "--rounds", "-1"), "--rounds must be at least 1, was -1"));
             cases.add(Arguments.of(List.of(command, "--rounds", "0"), "--rounds must be at least 1, was 0"));
             cases.add(Arguments.of(List.of(command, "--hold", "-1s"), "'-1s' is negative"));
             cases.add(Arguments.of(List.of(command, "--hold", "soon"), "'soon' is not a duration"));
-            cases.add(Arguments.of(List.of(command, "--timeout", "-5ms"), "'-5ms' is negative"));
+            if (!command.equals("group")) { // a join has no timeout: it waits for a connection, then is done
+                cases.add(Arguments.of(List.of(command, "--timeout", "-5ms"), "'-5ms' is negative"));
+            }
             cases.add(Arguments.of(List.of(command, "--duration", "0s"), "--duration must be more than 0"));
             cases.add(Arguments.of(List.of(command, "--connect-timeout", "0s"), "--connect-timeout must be more than 0"));
             cases.add(Arguments.of(List.of(command, "--path", "relative/path"), "invalid --path 'relative/path'"));
@@ -62,6 +64,14 @@ class BadInputTest {
         cases.add(Arguments.of(List.of("semaphore", "--permits", "2", "--count", "3"),
                 "--count 3 is more than the semaphore's 2 permits"));
         cases.add(Arguments.of(List.of("rwlock", "--mode", "sideways"), "'sideways'"));
+        cases.add(Arguments.of(List.of("barrier", "--parties", "0"), "--parties must be at least 1, was 0"));
+        cases.add(Arguments.of(List.of("barrier", "--parties", "-3"), "--parties must be at least 1, was -3"));
+        cases.add(Arguments.of(List.of("barrier", "--parties", "three"), "'three'"));
+        cases.add(Arguments.of(List.of("group", "--config", "batch"), "--config 'batch' is not key=value"));
+        cases.add(Arguments.of(List.of("group", "--config", "=64"), "--config '=64' is not key=value"));
+        cases.add(Arguments.of(List.of("group", "--config-path", "cfg"), "invalid --config-path 'cfg'"));
+        cases.add(Arguments.of(List.of("group", "--data", "two\nlines"), "--data must be one line"));
+        cases.add(Arguments.of(List.of("group", "--timeout", "1s"), "--timeout"));
         cases.add(Arguments.of(List.of("inspect", "relative"), "invalid path 'relative'"));
         cases.add(Arguments.of(List.of("inspect", "/trailing/"), "invalid path '/trailing/'"));
         cases.add(Arguments.of(List.of("inspect", "/a", "/b"), "'/b'"));

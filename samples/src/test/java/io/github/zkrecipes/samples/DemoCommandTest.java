@@ -71,6 +71,38 @@ class DemoCommandTest {
         assertTrue(out.contains("[alice] and [bob] take the read lock"), run.both());
         assertTrue(out.contains("he now waits behind [carol]"), run.both());
         assertTrue(out.indexOf("[carol] is granted the write lock") < out.indexOf("[bob] reads, fence"), run.both());
+        // Act three: the leader's session expires, the next candidate leads with a larger epoch.
+        assertTrue(line(out, "join the election").contains("[alice] LEADS, epoch"), run.both());
+        Matcher epochs = Pattern.compile("LEADING, epoch (0x[0-9a-f]+) > (0x[0-9a-f]+)").matcher(out);
+        assertTrue(epochs.find(), run.both());
+        assertTrue(Long.decode(epochs.group(1)) > Long.decode(epochs.group(2)), run.both());
+        assertEquals(Long.decode(epochs.group(2)), hexes(line(out, "[alice] LEADS, epoch")).get(0), run.both());
+        assertTrue(out.indexOf("the ensemble expires her session") < out.indexOf("[bob], next in line, takes over"),
+                run.both());
+        assertTrue(line(out, "[alice] resumes").contains("LOST. Her guarded write of epoch " + epochs.group(2)
+                + ": REJECTED"), run.both());
+        assertTrue(out.contains("still says \"bob\""), run.both());
+        List<String> after = out.lines().dropWhile(l -> !l.contains("joins again in her new session"))
+                .skip(1).limit(3).map(String::strip).toList();
+        assertTrue(after.get(0).startsWith("[bob]") && after.get(0).contains("leads, epoch " + epochs.group(1))
+                && after.get(1).startsWith("[carol]") && after.get(2).startsWith("[alice]"), run.both());
+        // Act six: two wait at the entry until the third arrives; all pass, then all leave.
+        assertTrue(line(out, "[bob] enters at").contains("2 of 3 in ([alice] and [bob]); nobody has passed"), run.both());
+        assertTrue(out.indexOf("[bob] enters at") < out.indexOf("[carol] enters at"), run.both());
+        assertTrue(line(out, "[carol] enters at").contains("all three pass together"), run.both());
+        assertTrue(line(out, "[alice] finishes first").contains("she waits at the exit for [bob] and [carol]"), run.both());
+        assertTrue(out.contains("all three are out"), run.both());
+        // Act seven: the view's events in order, then a conflict and a retry.
+        List<String> view = out.lines().map(String::strip).filter(l -> l.startsWith("view: ")).toList();
+        assertEquals(List.of("view: [alice] joined, data \"role=indexer\"", "view: [bob] joined, data \"role=indexer\"",
+                "view: [bob] changed data \"role=indexer\" -> \"role=compactor\"", "view: [alice] left",
+                "view: [bob] left"), view, run.both());
+        assertTrue(line(out, "[carol] sets \"batch=32\" if still at 0").contains("CONFLICT, nothing written"), run.both());
+        assertTrue(line(out, "ConfigConflictException").contains("is at version 1, not the expected 0"), run.both());
+        assertTrue(line(out, "[carol] reads again").contains("(\"batch=128\", version 1) and retries: applied, version 2"),
+                run.both());
+        assertTrue(out.indexOf("Act three") < out.indexOf("Act six") && out.indexOf("Act six") < out.indexOf("Act seven"),
+                run.both());
         assertTrue(out.contains("Done in"), run.both());
     }
 

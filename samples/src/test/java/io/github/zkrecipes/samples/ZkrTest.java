@@ -20,17 +20,18 @@ class ZkrTest {
     @Test
     void helpListsEverySubcommandAndTheExitCodes() {
         Run run = Run.zkr("--help");
-        for (String command : new String[] {"demo", "lock", "rwlock", "semaphore", "inspect"}) {
+        for (String command : new String[] {"demo", "election", "lock", "rwlock", "semaphore", "barrier", "group",
+            "inspect"}) {
             assertTrue(run.out().lines().anyMatch(l -> l.strip().startsWith(command + " ")), command + "\n" + run.both());
         }
         assertTrue(run.out().contains("Exit codes:"), run.both());
         assertTrue(run.out().contains("3   not granted within --timeout"), run.both());
-        assertTrue(run.out().contains("4   a grant was lost while held"), run.both());
+        assertTrue(run.out().contains("4   a grant, leadership or membership was lost while held"), run.both());
     }
 
     @Test
     void everySubcommandHasHelpWithItsOptions() {
-        for (String command : new String[] {"lock", "rwlock", "semaphore"}) {
+        for (String command : new String[] {"lock", "rwlock", "semaphore", "election", "barrier"}) {
             Run run = Run.zkr(command, "--help");
             assertEquals(0, run.exitCode(), run.both());
             for (String option : new String[] {"--connect", "--connect-timeout", "--path", "--hold", "--rounds",
