@@ -156,7 +156,17 @@ final class Inspection {
                 Stat stat = new Stat();
                 byte[] data = zk.getData(path, false, stat);
                 List<ACL> acl = zk.getACL(path, new Stat());
-                n = new Node(name, q, stat, Participant.decode(data), text(data), acl);
+                Participant owner = Participant.decode(data);
+                String shown = text(data);
+                if (owner.id() == null && q.kind() == NodeKind.MEMBER) {
+                    // ZkGroup writes "<id>\n<data>", not participant lines: read it as the group does.
+                    Participant member = MemberNodes.owner(zk, dir, data, stat);
+                    if (member != null) {
+                        owner = member;
+                        shown = MemberNodes.payload(data);
+                    }
+                }
+                n = new Node(name, q, stat, owner, shown, acl);
             } catch (KeeperException.NoNodeException released) {
                 continue; // released while we read: not part of the picture any more
             } catch (KeeperException.NoAuthException denied) {
@@ -271,6 +281,9 @@ final class Inspection {
             }
         }
         ids.forEach((session, who) -> {
+            // A group member's node records only its id (ZkGroup's format), no host: it agrees with
+            // any node of the same id that names one.
+            who.removeIf(w -> !w.contains(" on ") && who.stream().anyMatch(o -> o.startsWith(w + " on ")));
             if (who.size() > 1) {
                 for (String path : paths.get(session)) {
                     findings.add(new Finding(path, "identity", "session 0x" + Long.toHexString(session)
