@@ -354,6 +354,15 @@ public final class GroupConfig<T> {
     }
 
     private CoordinationException failure(String what, Exception e) {
+        Throwable cause = e;
+        while (cause != null && !(cause instanceof org.apache.zookeeper.KeeperException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof org.apache.zookeeper.KeeperException.NoAuthException
+                || cause instanceof org.apache.zookeeper.KeeperException.InvalidACLException) {
+            return new io.github.zkrecipes.AccessDeniedException(what + " configuration " + path + ": not allowed ("
+                    + ((org.apache.zookeeper.KeeperException) cause).code() + ")", path, session.sessionId(), e);
+        }
         return new CoordinationException(what + " configuration " + path + ": " + e, path, session.sessionId(), e);
     }
 

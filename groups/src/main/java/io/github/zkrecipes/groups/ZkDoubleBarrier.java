@@ -97,6 +97,7 @@ import org.apache.zookeeper.ZooKeeper;
  * at a time (calls are serialized). Use one instance per participant.
  */
 public final class ZkDoubleBarrier {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZkDoubleBarrier.class);
     private final ZkSession session;
     private final SequentialQueue queue;
     private final String serverPath;
@@ -104,6 +105,8 @@ public final class ZkDoubleBarrier {
     // The round this participant is in, between enter and leave; guarded by this.
     private QueueEntry entry;
     private BarrierMarker marker;
+    /** Names of nodes found not to be parties (persistent: made by hand); never counted again. */
+    private final java.util.Set<String> foreign = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long lastRound;
 
     /**
@@ -183,6 +186,34 @@ public final class ZkDoubleBarrier {
     }
 
     /** The marker of the round {@code e} is in, or null if it gave up at the deadline (node removed). */
+    /**
+     * Adds to {@link #foreign} every node of {@code nodes} that is not an ephemeral node (made by
+     * hand, or left persistent by someone): one pipelined round trip of {@code exists}.
+     *
+     * @return true if one was found (or a node vanished): the caller counts again
+     */
+    private boolean excludeForeign(ZooKeeper zk, List<QueueNode> nodes, Deadline replies) throws InterruptedException {
+        List<java.util.concurrent.CompletableFuture<Reply<org.apache.zookeeper.data.Stat>>> stats = new ArrayList<>();
+        for (QueueNode n : nodes) {
+            stats.add(ZkOps.exists(zk, serverPath + "/" + n.name()));
+        }
+        boolean changed = false;
+        for (int i = 0; i < nodes.size(); i++) {
+            Reply<org.apache.zookeeper.data.Stat> r = Reply.await(stats.get(i), replies);
+            if (r == null || !r.ok()) {
+                changed = true; // no answer: count again on a fresh listing
+            } else if (r.value() == null) {
+                changed = true; // gone since the listing
+            } else if (r.value().getEphemeralOwner() == 0) {
+                LOG.warn("ignoring {}/{}: a persistent node with a barrier node's name is not a party", path(),
+                        nodes.get(i).name());
+                foreign.add(nodes.get(i).name());
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
     private BarrierMarker awaitRound(QueueEntry e, Deadline deadline) throws InterruptedException {
         Signals signals = new Signals(e.sessionId());
         Registration registration = session.addStateListener(signals);
@@ -208,7 +239,8 @@ public final class ZkDoubleBarrier {
                     }
                     continue;
                 }
-                List<QueueNode> nodes = data.ok() && list.ok() ? barrierNodes(list.value()) : List.of();
+                List<QueueNode> nodes = data.ok() && list.ok() ? barrierNodes(list.value()) : new ArrayList<>();
+                nodes.removeIf(n -> foreign.contains(n.name()));
                 QueueNode me = e.node();
                 for (QueueNode n : List.copyOf(nodes)) {
                     if (Orphans.isOrphanOf(n, e)) {
@@ -241,6 +273,10 @@ public final class ZkDoubleBarrier {
                     }
                 }
                 int index = indexOf(candidates, me);
+                if (!roundInProgress && index >= parties
+                        && excludeForeign(zk, new ArrayList<>(candidates.subList(0, parties)), replies)) {
+                    continue; // refused only for real parties ahead: count again without a fake one
+                }
                 if (roundInProgress || index >= parties) {
                     refusing = true;
                     Code c = giveUp(zk, e, data.value(), version, replies);
@@ -252,6 +288,18 @@ public final class ZkDoubleBarrier {
                 }
                 refusing = false;
                 if (candidates.size() >= parties) {
+                    // Names are not proof: a node made by hand (persistent, no session) must not count
+                    // as a party. The arrival that completes the round checks every other party's
+                    // node is ephemeral, in one pipelined round trip, before writing the marker.
+                    List<QueueNode> others = new ArrayList<>();
+                    for (QueueNode n : candidates.subList(0, parties)) {
+                        if (!n.equals(me)) {
+                            others.add(n);
+                        }
+                    }
+                    if (excludeForeign(zk, others, replies)) {
+                        continue; // a party was not a real one: count again without it
+                    }
                     BarrierMarker next = new BarrierMarker(m == null ? 1 : m.round() + 1,
                             candidates.get(parties - 1).sequence());
                     Reply<?> w = Reply.await(ZkOps.setData(zk, serverPath, next.encode(), version), replies);
@@ -343,7 +391,8 @@ public final class ZkDoubleBarrier {
                 List<QueueNode> remaining = new ArrayList<>();
                 if (list.ok()) { // NONODE: the directory was reaped, so everyone left
                     for (QueueNode n : barrierNodes(list.value())) {
-                        if (m.covers(n.sequence()) && !n.id().equals(e.node().id())) { // not ours, nor an orphan of ours
+                        if (m.covers(n.sequence()) && !n.id().equals(e.node().id()) // not ours, nor an orphan of ours
+                                && !foreign.contains(n.name())) {
                             remaining.add(n);
                         }
                     }
@@ -359,6 +408,12 @@ public final class ZkDoubleBarrier {
                 Reply<byte[]> w = Reply.await(signals.watchData(zk, target), replies);
                 if (w == null || !w.ok()) {
                     continue; // gone already, or connection trouble
+                }
+                if (w.stat().getEphemeralOwner() == 0) {
+                    // Made by hand, not a party's: it will never leave. Its watch goes with disarm().
+                    LOG.warn("ignoring {}: a persistent node with a barrier node's name is not a party", target);
+                    foreign.add(remaining.get(remaining.size() - 1).name());
+                    continue;
                 }
                 if (signals.next(deadline) == null) {
                     lastLook = true;

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.Set;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Foreign nodes with valid-looking names in a group's or a barrier's directory: ignored, never counted. */
@@ -32,10 +31,6 @@ class GroupsHostileStateTest {
     }
 
     @Test
-    @Disabled("known bug, issue 9: ZkDoubleBarrier counts parties from child names alone (its own wait loop, not the"
-            + " engine's), so a persistent node with a barrier name counts as a party and enter() passes with 1 of 2."
-            + " Needs the barrier to drop nodes whose stat has no ephemeralOwner (an exists per new node, pipelined);"
-            + " enable this test with that fix")
     void aPersistentOrForeignBarrierNodeDoesNotLetAnEntrantThrough(ZkTestContext zk) throws Exception {
         ZkSession s = zk.session();
         String path = "/barriers/hostile";
@@ -43,6 +38,25 @@ class GroupsHostileStateTest {
                 Participant.current(s).encode());
         ZkDoubleBarrier b = new ZkDoubleBarrier(s, path, 2);
         assertFalse(b.enter(Duration.ofMillis(500)), "a persistent node counted as the second party");
+        zk.admin().delete(zk.serverPath(path + "/barrier_" + ID + "_-000000001"), -1);
+        zk.awaitNoChildren(path);
+    }
+
+    @Test
+    void realPartiesPassAndLeaveAroundAPersistentBarrierNode(ZkTestContext zk) throws Exception {
+        ZkSession s = zk.session();
+        String path = "/barriers/hostile-round";
+        s.curator().create().creatingParentContainersIfNeeded().forPath(path + "/barrier_" + ID + "_-000000001",
+                Participant.current(s).encode());
+        ZkDoubleBarrier a = new ZkDoubleBarrier(s, path, 2);
+        ZkDoubleBarrier b = new ZkDoubleBarrier(zk.session(), path, 2);
+        io.github.zkrecipes.testing.Worker<Boolean> other = io.github.zkrecipes.testing.Worker.start("party-b", () -> {
+            boolean in = b.enter(Duration.ofSeconds(20));
+            return in && b.leave(Duration.ofSeconds(20));
+        });
+        org.junit.jupiter.api.Assertions.assertTrue(a.enter(Duration.ofSeconds(20)), "two real parties pass");
+        org.junit.jupiter.api.Assertions.assertTrue(a.leave(Duration.ofSeconds(20)), "leave does not wait for the fake");
+        org.junit.jupiter.api.Assertions.assertTrue(other.result());
         zk.admin().delete(zk.serverPath(path + "/barrier_" + ID + "_-000000001"), -1);
         zk.awaitNoChildren(path);
     }
