@@ -164,8 +164,7 @@ public final class GroupConfig<T> {
                 }
                 default -> {
                     if (!r.connectionTrouble() && r.code() != Code.SESSIONEXPIRED) {
-                        throw new CoordinationException("cannot write configuration " + path + ": " + r.code(), path,
-                                session.sessionId(), KeeperException.create(r.code(), path));
+                        throw failure("cannot write", KeeperException.create(r.code(), path));
                     }
                     Raw now = readRaw(); // after reconnecting (Curator retries the read)
                     int found = now == null ? Versioned.ABSENT : now.version;
@@ -190,7 +189,7 @@ public final class GroupConfig<T> {
             ZKPaths.mkdirs(zk, parent, true, session.aclProvider(), true);
         } catch (KeeperException e) {
             if (e.code() != Code.NODEEXISTS && e.code() != Code.CONNECTIONLOSS) {
-                throw new CoordinationException("cannot create the parents of " + path, path, session.sessionId(), e);
+                throw failure("cannot create the parents of", e);
             }
         }
     }
