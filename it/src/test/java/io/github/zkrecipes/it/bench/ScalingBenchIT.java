@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.embedded.EmbeddedZooKeeper;
+import io.github.zkrecipes.groups.GroupView;
+import io.github.zkrecipes.groups.Membership;
+import io.github.zkrecipes.groups.ZkGroup;
 import io.github.zkrecipes.internal.queue.QueueMetrics;
 import io.github.zkrecipes.locks.LockHandle;
 import io.github.zkrecipes.locks.ZkLock;
@@ -19,10 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How zk-recipes scales (see docs/PERFORMANCE.md): a contended lock with more and more waiters,
- * and many locks held by one session. Prints figures; asserts only what is a property, not a
+ * many locks held by one session, and live group views of growing groups. Prints figures; asserts only what is a property, not a
  * speed: one wakeup per handover whatever the number of waiters. The smoke run in {@code mvn
- * verify} uses fewer waiters and locks; {@code -Dzkr.bench=full} runs 1, 8, 32, 128 waiters and
- * 10,000 locks.
+ * verify} uses fewer waiters, locks and members; {@code -Dzkr.bench=full} runs 1, 8, 32, 128
+ * waiters, 10,000 locks and groups of 10, 100 and 1000 members.
  */
 class ScalingBenchIT {
     private static final boolean FULL = "full".equals(System.getProperty("zkr.bench"));
@@ -71,6 +74,74 @@ class ScalingBenchIT {
             }
             assertEquals(locks, held.size());
         }
+    }
+
+    @Test
+    void aGroupViewReadsOnlyTheChangedMemberWhateverTheGroupSize() throws Exception {
+        int[] sizes = FULL ? new int[] {10, 100, 1000} : new int[] {10, 100};
+        int changes = 10;
+        System.out.println("Scaling: a live group view, ZooKeeper requests it sends per membership change");
+        System.out.printf("%8s %16s %16s %16s %18s%n", "members", "reqs/join", "reqs/change", "reqs/leave",
+                "p50 join seen ms");
+        for (int size : sizes) {
+            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start();
+                 ZkSession members = ZkSession.builder(zk.connectString()).connect();
+                 ZkSession viewer = ZkSession.builder(zk.connectString()).connect()) {
+                ZkGroup group = new ZkGroup(members, "/group");
+                List<Membership> joined = new ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    joined.add(group.join("m" + i, "d"));
+                }
+                try (GroupView view = new ZkGroup(viewer, "/group").view()) {
+                    assertTrue(view.awaitSize(size, Duration.ofSeconds(60)));
+                    long[] seen = new long[changes];
+                    long before = requestsOf(zk, viewer);
+                    for (int i = 0; i < changes; i++) {
+                        String id = "extra" + i;
+                        long t0 = System.nanoTime();
+                        joined.add(group.join(id, "x"));
+                        assertTrue(view.await(m -> m.containsKey(id), Duration.ofSeconds(60)));
+                        seen[i] = System.nanoTime() - t0;
+                    }
+                    double perJoin = (requestsOf(zk, viewer) - before) / (double) changes;
+                    before = requestsOf(zk, viewer);
+                    for (int i = 0; i < changes; i++) {
+                        String id = "m" + i;
+                        joined.get(i).update("changed");
+                        assertTrue(view.await(m -> m.get(id).dataAsString().equals("changed"), Duration.ofSeconds(60)));
+                    }
+                    double perChange = (requestsOf(zk, viewer) - before) / (double) changes;
+                    before = requestsOf(zk, viewer);
+                    int target = view.size() - changes;
+                    for (int i = 0; i < changes; i++) {
+                        joined.get(size + i).close();
+                    }
+                    assertTrue(view.awaitSize(target, Duration.ofSeconds(60)));
+                    double perLeave = (requestsOf(zk, viewer) - before) / (double) changes;
+                    java.util.Arrays.sort(seen);
+                    System.out.printf("%8d %16.2f %16.2f %16.2f %18.2f%n", size, perJoin, perChange, perLeave,
+                            seen[changes / 2] / 1e6);
+                    assertTrue(perJoin <= 1.5 && perChange <= 1.5 && perLeave <= 0.5,
+                            size + " members: a change must cost the view O(1) reads");
+                }
+                joined.forEach(Membership::close);
+            }
+        }
+    }
+
+    /** The last request number the server saw from {@code session} ({@code cons}): its growth counts requests. */
+    private static long requestsOf(EmbeddedZooKeeper zk, ZkSession session) throws Exception {
+        String sid = "sid=0x" + Long.toHexString(session.sessionId());
+        String out = org.apache.zookeeper.client.FourLetterWordMain.send4LetterWord("127.0.0.1", zk.port(0), "cons");
+        for (String line : out.split("\n")) {
+            if (line.contains(sid + ",") || line.contains(sid + ")")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("lcxid=0x([0-9a-f]+)").matcher(line);
+                if (m.find()) {
+                    return Long.parseLong(m.group(1), 16);
+                }
+            }
+        }
+        throw new AssertionError("no connection of " + sid + " in: " + out);
     }
 
     private static long usedHeapAfterGc() {
