@@ -228,8 +228,9 @@ public final class Candidacy implements AutoCloseable {
     }
 
     private IllegalStateException notContending() {
-        return new IllegalStateException("candidacy in " + election.path() + " is " + state
-                + (failure != null ? " (" + failure + ")" : ""), failure);
+        String why = failure != null ? " (" + failure + ")"
+                : state == ElectionState.CLOSED && election.session().isClosed() ? " (its session was closed)" : "";
+        return new IllegalStateException("candidacy in " + election.path() + " is " + state + why, failure);
     }
 
     /**

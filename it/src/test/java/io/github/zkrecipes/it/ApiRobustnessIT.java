@@ -1,0 +1,138 @@
+package io.github.zkrecipes.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.election.Candidacy;
+import io.github.zkrecipes.election.ZkElection;
+import io.github.zkrecipes.groups.ZkDoubleBarrier;
+import io.github.zkrecipes.locks.Lease;
+import io.github.zkrecipes.locks.LockHandle;
+import io.github.zkrecipes.locks.ZkReadWriteLock;
+import io.github.zkrecipes.locks.ZkSemaphore;
+import io.github.zkrecipes.testing.Await;
+import io.github.zkrecipes.testing.Worker;
+import io.github.zkrecipes.testing.ZkTest;
+import io.github.zkrecipes.testing.ZkTestContext;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a reviewer does to every blocking call of the public API, on every recipe: interrupt it at
+ * random points (it throws InterruptedException or completes, and leaves no node behind), and
+ * close its session under it (it fails promptly with an exception that says so, and leaves
+ * nothing behind).
+ */
+@ZkTest
+class ApiRobustnessIT {
+    private static final int SWEEP = 12;
+
+    @Test
+    void interruptsAtRandomPointsLeaveNothingBehind(ZkTestContext zk) throws Exception {
+        ZkSession holder = zk.session();
+        ZkSession caller = zk.session();
+
+        // Semaphore of 1 held by someone else: the caller waits.
+        Lease held = new ZkSemaphore(holder, "/r/sem", 1).acquire();
+        sweep(zk, "/r/sem", 1, () -> {
+            new ZkSemaphore(caller, "/r/sem", 1).acquire().close();
+            return null;
+        });
+        held.close();
+
+        // Write lock wanted while a reader holds it.
+        LockHandle read = new ZkReadWriteLock(holder, "/r/rw").acquireRead();
+        sweep(zk, "/r/rw", 1, () -> {
+            new ZkReadWriteLock(caller, "/r/rw").acquireWrite().close();
+            return null;
+        });
+        assertTrue(read.isHeld());
+        read.close();
+
+        // Barrier of 2 with nobody else: enter waits.
+        sweep(zk, "/r/barrier", 0, () -> new ZkDoubleBarrier(caller, "/r/barrier", 2).enter(Duration.ofSeconds(30)));
+
+        // Election led by someone else: the candidate waits.
+        try (Candidacy leader = new ZkElection(holder, "/r/election").join()) {
+            leader.awaitLeadership();
+            sweep(zk, "/r/election", 1, () -> {
+                try (Candidacy c = new ZkElection(caller, "/r/election").join()) {
+                    c.awaitLeadership();
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void closingTheSessionUnderABlockedCallFailsItPromptlyAndLeavesNothing(ZkTestContext zk) throws Exception {
+        ZkSession holder = zk.session();
+        Lease held = new ZkSemaphore(holder, "/c/sem", 1).acquire();
+        closedUnder(zk, "/c/sem", 1, s -> new ZkSemaphore(s, "/c/sem", 1).acquire());
+        held.close();
+
+        LockHandle write = new ZkReadWriteLock(holder, "/c/rw").acquireWrite();
+        closedUnder(zk, "/c/rw", 1, s -> new ZkReadWriteLock(s, "/c/rw").acquireRead());
+        write.close();
+
+        closedUnder(zk, "/c/barrier", 0, s -> {
+            new ZkDoubleBarrier(s, "/c/barrier", 2).enter();
+            return null;
+        });
+
+        try (Candidacy leader = new ZkElection(holder, "/c/election").join()) {
+            leader.awaitLeadership();
+            closedUnder(zk, "/c/election", 1, s -> new ZkElection(s, "/c/election").join().awaitLeadership());
+        }
+    }
+
+    /** Runs {@code call} on a worker, interrupts it after a random delay, and checks what is left. */
+    private static void sweep(ZkTestContext zk, String dir, int baseline, Callable<?> call) throws Exception {
+        Random random = new Random(dir.hashCode());
+        int interrupted = 0;
+        for (int i = 0; i < SWEEP; i++) {
+            Worker<?> w = Worker.start("sweep" + dir.replace('/', '-') + "-" + i, call);
+            LockSupport.parkNanos((long) (random.nextDouble() * 8_000_000)); // 0-8 ms: across the call's requests
+            w.interrupt();
+            Throwable failure = w.failure();
+            if (failure instanceof InterruptedException) {
+                interrupted++;
+            } else if (failure != null) {
+                throw new AssertionError("interrupt " + i + " on " + dir + " ended in " + failure, failure);
+            }
+            awaitChildren(zk, dir, baseline);
+        }
+        assertTrue(interrupted > 0, "no call on " + dir + " was interrupted");
+    }
+
+    interface SessionCall {
+        Object call(ZkSession session) throws Exception;
+    }
+
+    private static void closedUnder(ZkTestContext zk, String dir, int baseline, SessionCall call) throws Exception {
+        ZkSession s = zk.session();
+        Worker<Object> w = Worker.start("blocked" + dir.replace('/', '-'), () -> call.call(s));
+        awaitChildren(zk, dir, baseline + 1);
+        long t0 = System.nanoTime();
+        s.close();
+        Throwable failure = w.failure();
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(failure != null, dir + ": the blocked call returned normally after its session was closed");
+        assertTrue(String.valueOf(failure.getMessage()).contains("closed"), dir + ": " + failure);
+        assertTrue(millis < 5_000, dir + ": took " + millis + " ms to fail");
+        awaitChildren(zk, dir, baseline);
+    }
+
+    private static void awaitChildren(ZkTestContext zk, String dir, int n) {
+        Await.until(n + " nodes under " + dir, () -> {
+            try {
+                return zk.children(dir).stream().filter(c -> !c.startsWith("id-")).count() == n;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+}
