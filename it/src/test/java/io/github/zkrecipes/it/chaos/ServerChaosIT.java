@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.zkrecipes.testing.Await;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ensemble-side rows of the full matrix ({@code -Pchaos}): 12-15 (leader paused, quorum lost
- * shorter and longer than T) and a seeded random mix of every fault this machine can inject
- * without iptables; rows 16, 17, 19, 20 and 21 are reported as skipped with the reason.
+ * shorter and longer than T) and a seeded random mix of client-link and server faults; rows 19,
+ * 20 and 21 are reported as skipped with the reason (16 and 17: {@link PartitionChaosIT}).
  */
 class ServerChaosIT {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
@@ -129,7 +127,7 @@ class ServerChaosIT {
     void row17_randomFaultsUnderLoad() throws Exception {
         long seed = Long.getLong("chaos.seed", 17);
         Random random = new Random(seed);
-        try (Scenario s = lockScenario("17*", "lock: 10 seeded random faults (no iptables: link, server, pause)")) {
+        try (Scenario s = lockScenario("mix", "lock: 10 seeded random client/server faults")) {
             progress(s, 3);
             for (int i = 0; i < 10; i++) {
                 int kind = random.nextInt(5);
@@ -175,15 +173,6 @@ class ServerChaosIT {
             }
             assertEquals(List.of(), finish(s, "seed " + seed));
         }
-    }
-
-    @Test
-    void rows16_17_serverPartitionsNeedIptables() {
-        boolean iptables = Files.isExecutable(Path.of("/usr/sbin/iptables")) || Files.isExecutable(Path.of("/sbin/iptables"));
-        ChaosTable.add(new ChaosTable.Row("16,17", "server-server partitions (ip netns + iptables)", 0, 0, 0,
-                "skipped: " + (iptables ? "netns harness not written yet" : "iptables not installed")));
-        Assumptions.abort("rows 16 and 17 need ip netns + iptables partitions between server JVMs"
-                + (iptables ? "; the netns harness is not written yet" : "; iptables is not installed (apt-get install iptables)"));
     }
 
     @Test

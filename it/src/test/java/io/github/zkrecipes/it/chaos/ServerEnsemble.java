@@ -33,16 +33,38 @@ final class ServerEnsemble implements AutoCloseable {
     private final int[] clientPorts = new int[SIZE];
     private final Process[] processes = new Process[SIZE];
     private final boolean[] paused = new boolean[SIZE];
+    /** With proxied peers: "from-to" -> {quorum proxy, election proxy} that server "from" dials. */
+    private final java.util.Map<String, Proxy[]> peerProxies = new java.util.HashMap<>();
 
     ServerEnsemble(String runId) {
+        this(runId, false);
+    }
+
+    /**
+     * With {@code proxiedPeers}, every server reaches every other server's quorum and election
+     * ports through a {@link Proxy} of its own (each server's zoo.cfg names the proxies for its
+     * peers and the real ports for itself), so tests can partition servers from each other
+     * without iptables: {@link #cut} rejects both directions of a server-server link (existing
+     * connections reset, new ones refused), like an iptables REJECT rule.
+     */
+    ServerEnsemble(String runId, boolean proxiedPeers) {
         this.dir = ChildJvm.workDir(runId);
         int[] ports = freePorts(SIZE * 3);
-        StringJoiner servers = new StringJoiner("\n");
         for (int i = 0; i < SIZE; i++) {
             clientPorts[i] = ports[i];
-            servers.add("server." + (i + 1) + "=127.0.0.1:" + ports[SIZE + i] + ":" + ports[2 * SIZE + i]);
         }
         for (int i = 0; i < SIZE; i++) {
+            StringJoiner servers = new StringJoiner("\n");
+            for (int j = 0; j < SIZE; j++) {
+                if (!proxiedPeers || i == j) {
+                    servers.add("server." + (j + 1) + "=127.0.0.1:" + ports[SIZE + j] + ":" + ports[2 * SIZE + j]);
+                } else {
+                    Proxy q = new Proxy("peer" + (i + 1) + "-" + (j + 1) + "q", ports[SIZE + j]);
+                    Proxy e = new Proxy("peer" + (i + 1) + "-" + (j + 1) + "e", ports[2 * SIZE + j]);
+                    peerProxies.put(i + "-" + j, new Proxy[] {q, e});
+                    servers.add("server." + (j + 1) + "=127.0.0.1:" + q.port() + ":" + e.port());
+                }
+            }
             Path data = dir.resolve("server" + (i + 1));
             try {
                 Files.createDirectories(data);
@@ -134,6 +156,44 @@ final class ServerEnsemble implements AutoCloseable {
         return total;
     }
 
+    /** Rejects both directions of the link between servers {@code a} and {@code b}. */
+    void cut(int a, int b) {
+        requirePeerProxies();
+        for (String key : new String[] {a + "-" + b, b + "-" + a}) {
+            for (Proxy p : peerProxies.get(key)) {
+                // REJECT, not DROP: with a silent (blackholed) link the two followers kept
+                // re-electing the unreachable leader every initLimit; see docs/RELIABILITY.md.
+                p.refuse(true);
+                p.reset();
+            }
+        }
+    }
+
+    /** Cuts {@code server} off from both other servers. */
+    void isolate(int server) {
+        for (int i = 0; i < SIZE; i++) {
+            if (i != server) {
+                cut(server, i);
+            }
+        }
+    }
+
+    /** Heals every server-server link. */
+    void healPeers() {
+        requirePeerProxies();
+        peerProxies.values().forEach(ps -> {
+            for (Proxy p : ps) {
+                p.heal();
+            }
+        });
+    }
+
+    private void requirePeerProxies() {
+        if (peerProxies.isEmpty()) {
+            throw new IllegalStateException("this ensemble was not built with proxied peers");
+        }
+    }
+
     void kill9(int server) {
         paused[server] = false;
         ChildJvm.kill9(processes[server]);
@@ -179,11 +239,17 @@ final class ServerEnsemble implements AutoCloseable {
                 ChildJvm.kill9(processes[i]);
             }
         }
+        peerProxies.values().forEach(ps -> {
+            for (Proxy p : ps) {
+                p.close();
+            }
+        });
     }
 
     private void launch(int i) {
         processes[i] = ChildJvm.start(ServerMain.class.getName(),
                 List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false",
+                        "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.quorum=info",
                         "-Dzookeeper.4lw.commands.whitelist=*"),
                 List.of(config(i).toAbsolutePath().toString()), dir.resolve("server" + (i + 1) + ".log"), false);
         paused[i] = false;
