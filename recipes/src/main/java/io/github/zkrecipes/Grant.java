@@ -236,12 +236,12 @@ public class Grant implements AutoCloseable {
     }
 
     /**
-     * Releases the grant: its node's delete is sent and this returns at once, without waiting for
-     * the reply (the session applies its requests in order, so this session's next request already
-     * sees the node gone; other clients see it one commit later). If the connection is down or the
-     * delete fails for connection trouble, a background delete retries until it succeeds or the
-     * session ends, so the grant never stays blocked by this holder. Idempotent; never blocks or
-     * throws; a lost grant needs no release.
+     * Releases the grant: its node is deleted, one round trip, and when this returns every client
+     * can be granted (a session built with {@code pipelinedRelease(true)} only sends the delete:
+     * see {@link ZkSession.Builder#pipelinedRelease(boolean)}). If the connection is down or the
+     * delete fails for connection trouble, this returns at once and a background delete retries
+     * until it succeeds or the session ends, so the grant never stays blocked by this holder.
+     * Idempotent; never throws; a lost grant needs no release.
      */
     @Override
     public void close() {

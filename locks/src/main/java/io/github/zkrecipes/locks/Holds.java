@@ -10,58 +10,107 @@ import java.util.WeakHashMap;
  * Who holds what, in this JVM, per session, lock path and kind: the owner thread, the grant and
  * the hold count. Shared by every lock object on the same session and path, so a thread that holds
  * a lock through one {@link ZkLock} re-enters it through another instead of queueing behind itself.
- * No I/O; guarded by its own monitor.
+ * No I/O.
+ *
+ * <p>A record lives while someone uses it: while it has an owner, or while an acquire that looked
+ * it up is in flight ({@link #use} ... {@link #done}). Then it is dropped, so locking ever new
+ * paths (one per customer, say) leaves nothing behind, and a closed session's records go with it
+ * (the registry holds sessions weakly, and no record refers to its session).
+ *
+ * <p>Locking order: the registry's monitor, then a record's; never the other way round.
  */
 final class Holds {
     private static final Map<ZkSession, Map<String, Holds>> REGISTRY = new WeakHashMap<>();
 
-    private final ZkSession session;
+    private final Map<String, Holds> home; // the session's records; guarded by REGISTRY
     private final String key;
-    private final boolean perThread;
+    private int users; // acquires in flight that looked this record up; guarded by REGISTRY
     Thread owner;
     HeldGrant grant;
     int count;
 
-    private Holds(ZkSession session, String key, boolean perThread) {
-        this.session = session;
+    private Holds(Map<String, Holds> home, String key) {
+        this.home = home;
         this.key = key;
-        this.perThread = perThread;
     }
 
-    /** The record shared by every thread (an exclusive lock, a write lock). */
-    static Holds of(ZkSession session, String path, String kind) {
-        return lookup(session, kind + ":" + path, false);
+    /** The record shared by every thread (an exclusive lock, a write lock), for an acquire: call {@link #done} after. */
+    static Holds use(ZkSession session, String path, String kind) {
+        return lookup(session, kind + ":" + path, true);
     }
 
-    /** The calling thread's own record (a read lock, which many threads hold at once). */
-    static Holds ofCurrentThread(ZkSession session, String path, String kind) {
+    /** The calling thread's own record (a read lock, which many threads hold at once), for an acquire. */
+    static Holds useOfCurrentThread(ZkSession session, String path, String kind) {
         return lookup(session, kind + ":" + path + "@" + Thread.currentThread().getId(), true);
     }
 
-    private static Holds lookup(ZkSession session, String key, boolean perThread) {
+    /** The shared record if there is one (no acquire: nothing is created). */
+    static Holds peek(ZkSession session, String path, String kind) {
+        return lookup(session, kind + ":" + path, false);
+    }
+
+    /** The calling thread's own record if there is one. */
+    static Holds peekOfCurrentThread(ZkSession session, String path, String kind) {
+        return lookup(session, kind + ":" + path + "@" + Thread.currentThread().getId(), false);
+    }
+
+    private static Holds lookup(ZkSession session, String key, boolean use) {
         synchronized (REGISTRY) {
-            return REGISTRY.computeIfAbsent(session, s -> new HashMap<>()).computeIfAbsent(key,
-                    k -> new Holds(session, k, perThread));
+            Map<String, Holds> home = REGISTRY.get(session);
+            if (home == null) {
+                if (!use) {
+                    return null;
+                }
+                home = new HashMap<>();
+                REGISTRY.put(session, home);
+            }
+            Holds h = home.get(key);
+            if (h == null) {
+                if (!use) {
+                    return null;
+                }
+                h = new Holds(home, key);
+                home.put(key, h);
+            }
+            if (use) {
+                h.users++;
+            }
+            return h;
         }
     }
 
-    /** A per-thread record released by its owner is dropped, so short-lived threads leave nothing. */
+    /** The acquire that called {@link #use} is over (granted or not). */
+    void done() {
+        synchronized (REGISTRY) {
+            users--;
+            forgetIfUnusedLocked();
+        }
+    }
+
+    /** Drops the record if nobody holds it and no acquire uses it. Call without this record's monitor. */
     void forgetIfIdle() {
-        if (perThread && owner == null && Thread.currentThread() == lastOwner) {
-            synchronized (REGISTRY) {
-                Map<String, Holds> m = REGISTRY.get(session);
-                if (m != null && m.get(key) == this) {
-                    m.remove(key);
-                }
+        synchronized (REGISTRY) {
+            forgetIfUnusedLocked();
+        }
+    }
+
+    private void forgetIfUnusedLocked() {
+        if (users > 0) {
+            return;
+        }
+        synchronized (this) {
+            if (owner != null) {
+                return;
             }
         }
+        if (home.get(key) == this) {
+            home.remove(key);
+        }
     }
 
-    private Thread lastOwner;
-
+    /** Records {@code owner} as the holder of {@code grant}. Caller holds the monitor. */
     void set(Thread owner, HeldGrant grant) {
         this.owner = owner;
-        this.lastOwner = owner;
         this.grant = grant;
         this.count = 1;
     }
@@ -85,5 +134,13 @@ final class Holds {
 
     boolean isLive() {
         return grant != null && grant.state() != GrantState.RELEASED && grant.state() != GrantState.LOST;
+    }
+
+    /** How many records this JVM keeps for {@code session} (for tests). */
+    static int size(ZkSession session) {
+        synchronized (REGISTRY) {
+            Map<String, Holds> home = REGISTRY.get(session);
+            return home == null ? 0 : home.size();
+        }
     }
 }

@@ -105,9 +105,8 @@ public final class LockHandle implements AutoCloseable {
     }
 
     /**
-     * Releases this acquisition; the last one deletes the lock node: the delete is sent and this
-     * returns without waiting for the reply (this session's later requests see the node gone; other
-     * clients one commit later; a background delete takes over if the connection is down).
+     * Releases this acquisition; the last one deletes the lock node (one round trip; only sent if
+     * the session pipelines releases; a background delete takes over if the connection is down).
      * Idempotent.
      *
      * @throws IllegalMonitorStateException if called by a thread other than the owner while the
@@ -135,11 +134,9 @@ public final class LockHandle implements AutoCloseable {
             }
         }
         if (toRelease != null) {
-            toRelease.close(); // outside the monitor (sends the delete; does not wait for it)
+            toRelease.close(); // outside the monitor: may wait for one round trip
         }
-        synchronized (holds) {
-            holds.forgetIfIdle();
-        }
+        holds.forgetIfIdle(); // outside the record's monitor: the registry's lock comes first
     }
 
     @Override

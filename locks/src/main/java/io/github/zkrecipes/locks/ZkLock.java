@@ -44,7 +44,7 @@ import java.util.Optional;
  * Uncontended acquire: 1 (create and list, pipelined). Contended: +1 to watch the predecessor.
  * Handover: a release wakes only the next waiter, which is granted with no round trip if its
  * predecessor was the holder when it last listed, else after one listing (a read, answered from
- * the server's memory; no fsync). Reentrant acquire: 0. Release: 1 delete, sent without waiting for its reply. {@link #holder()},
+ * the server's memory; no fsync). Reentrant acquire: 0. Release: 1 delete (sent without waiting if the session pipelines releases). {@link #holder()},
  * {@link #queue()}: about 2.
  *
  * <h2>Connection states</h2>
@@ -103,17 +103,24 @@ public final class ZkLock {
 
     private Optional<LockHandle> acquire(Deadline deadline) throws InterruptedException {
         Reentrant.checkInterrupt(path());
-        Holds holds = Holds.of(session, path(), "lock");
-        LockHandle again = Reentrant.reenter(holds);
-        if (again != null) {
-            return Optional.of(again);
+        Holds holds = Holds.use(session, path(), "lock");
+        try {
+            LockHandle again = Reentrant.reenter(holds);
+            if (again != null) {
+                return Optional.of(again);
+            }
+            return Reentrant.join(session, queue, holds, NodeKind.LOCK, WaitRule.EXCLUSIVE, deadline);
+        } finally {
+            holds.done();
         }
-        return Reentrant.join(session, queue, holds, NodeKind.LOCK, WaitRule.EXCLUSIVE, deadline);
     }
 
     /** True if the calling thread holds this lock (through this session). No round trip. */
     public boolean isHeldByCurrentThread() {
-        Holds holds = Holds.of(session, path(), "lock");
+        Holds holds = Holds.peek(session, path(), "lock");
+        if (holds == null) {
+            return false;
+        }
         synchronized (holds) {
             return holds.heldBy(Thread.currentThread()) != null;
         }

@@ -45,7 +45,7 @@ import java.util.Optional;
  * Acquire while compatible: 1 (create and list, pipelined). A waiter: +1 to watch, and because a
  * downgrade may place a node ahead, +1 listing to confirm before it is granted after a wait.
  * Reentrant acquire: 0. Downgrade: 2 (one multi that creates the read node and announces it,
- * one exists for its fence). Release: 1 delete, not waited for.
+ * one exists for its fence). Release: 1 delete (not waited for if the session pipelines releases).
  *
  * <h2>Threads</h2>
  * An immutable, thread-safe descriptor; no I/O in the constructor.
@@ -126,40 +126,53 @@ public final class ZkReadWriteLock {
 
     private Optional<LockHandle> read(Deadline deadline) throws InterruptedException {
         Reentrant.checkInterrupt(path());
-        Holds reads = Holds.ofCurrentThread(session, path(), "read");
-        LockHandle again = Reentrant.reenter(reads);
-        if (again != null) {
-            return Optional.of(again);
+        Holds reads = Holds.useOfCurrentThread(session, path(), "read");
+        try {
+            LockHandle again = Reentrant.reenter(reads);
+            if (again != null) {
+                return Optional.of(again);
+            }
+            Holds writes = Holds.peek(session, path(), "write");
+            HeldGrant write = null;
+            if (writes != null) {
+                synchronized (writes) {
+                    write = writes.heldBy(Thread.currentThread());
+                }
+            }
+            if (write != null) {
+                // Downgrade: a read node beside our write node, ahead of everyone who came after it.
+                HeldGrant grant = new HeldGrant(queue.insertBeside(write.entry(), NodeKind.READ,
+                        Participant.current(session).encode()));
+                return Optional.of(Reentrant.own(reads, grant));
+            }
+            return Reentrant.join(session, queue, reads, NodeKind.READ, READ, deadline);
+        } finally {
+            reads.done();
         }
-        Holds writes = Holds.of(session, path(), "write");
-        HeldGrant write;
-        synchronized (writes) {
-            write = writes.heldBy(Thread.currentThread());
-        }
-        if (write != null) {
-            // Downgrade: a read node beside our write node, ahead of everyone who came after it.
-            HeldGrant grant = new HeldGrant(queue.insertBeside(write.entry(), NodeKind.READ,
-                    Participant.current(session).encode()));
-            return Optional.of(Reentrant.own(reads, grant));
-        }
-        return Reentrant.join(session, queue, reads, NodeKind.READ, READ, deadline);
     }
 
     private Optional<LockHandle> write(Deadline deadline) throws InterruptedException {
         Reentrant.checkInterrupt(path());
-        Holds writes = Holds.of(session, path(), "write");
-        LockHandle again = Reentrant.reenter(writes);
-        if (again != null) {
-            return Optional.of(again);
-        }
-        Holds reads = Holds.ofCurrentThread(session, path(), "read");
-        synchronized (reads) {
-            if (reads.heldBy(Thread.currentThread()) != null) {
-                throw new IllegalStateException("read-write lock " + path() + ": upgrading a read lock to a write lock is"
-                        + " refused (it would deadlock with another reader doing the same); release the read lock first");
+        Holds writes = Holds.use(session, path(), "write");
+        try {
+            LockHandle again = Reentrant.reenter(writes);
+            if (again != null) {
+                return Optional.of(again);
             }
+            Holds reads = Holds.peekOfCurrentThread(session, path(), "read");
+            if (reads != null) {
+                synchronized (reads) {
+                    if (reads.heldBy(Thread.currentThread()) != null) {
+                        throw new IllegalStateException("read-write lock " + path() + ": upgrading a read lock to a"
+                                + " write lock is refused (it would deadlock with another reader doing the same);"
+                                + " release the read lock first");
+                    }
+                }
+            }
+            return Reentrant.join(session, queue, writes, NodeKind.WRITE, WRITE, deadline);
+        } finally {
+            writes.done();
         }
-        return Reentrant.join(session, queue, writes, NodeKind.WRITE, WRITE, deadline);
     }
 
     /** The nodes holding the lock now: one writer, or the readers ahead of the first writer. */

@@ -48,7 +48,8 @@ import java.util.Optional;
  * <h2>Cost in ZooKeeper round trips</h2>
  * acquire: 1 to read N, 1 to create and list (pipelined); a waiter +1 to watch (the head waiter's
  * watches on every holder are pipelined into that one); the head waiter's grant after a release:
- * 0 listings, plus one data change (the baton) if someone waits behind it. Release: 1 delete, not waited for.
+ * 0 listings, plus one data change (the baton) if someone waits behind it. Release: 1 delete
+ * (not waited for if the session pipelines releases).
  *
  * <h2>Threads</h2>
  * An immutable, thread-safe descriptor; no I/O in the constructor. Leases may be closed by any

@@ -345,6 +345,27 @@ class ZkLockTest {
     }
 
     @Test
+    void lockingEverNewPathsKeepsNoRecordOfThemInTheJvm(ZkTestContext zk) throws Exception {
+        ZkSession session = zk.session();
+        for (int i = 0; i < 50; i++) {
+            ZkLock lock = new ZkLock(session, PATH + "-" + i);
+            try (LockHandle h = lock.acquire()) {
+                assertTrue(lock.isHeldByCurrentThread());
+                assertEquals(1 + i, Holds.size(session), "this lock, and the earlier rounds' held ones");
+            }
+            assertFalse(lock.isHeldByCurrentThread());
+            ZkReadWriteLock rw = new ZkReadWriteLock(session, PATH + "-rw-" + i);
+            try (LockHandle w = rw.acquireWrite(); LockHandle r = rw.acquireRead()) {
+                assertEquals(2 + i, Holds.size(session), "the write record and this thread's read record");
+            }
+            assertTrue(new ZkLock(session, PATH + "-t-" + i).tryAcquire(Duration.ZERO).orElseThrow() != null);
+        }
+        // Only the 50 locks still held by this thread (the tryAcquire ones, never closed) are recorded.
+        assertEquals(50, Holds.size(session));
+        session.close();
+    }
+
+    @Test
     void badArgumentsAreRejectedNamingTheValue(ZkTestContext zk) throws Exception {
         ZkSession s = zk.session();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ZkLock(s, "locks/x"));

@@ -34,11 +34,12 @@ class BenchmarkIT {
                 Scenario.memberJoinSeenByAll(4)).stream()
                 .filter(s -> s.name().matches(System.getProperty("zkr.bench.only", ".*"))).toList();
         System.out.println("Benchmark: zk-recipes vs Curator " + (FULL ? "(full)" : "(smoke)"));
-        Comparison c = new Comparison(List.of(ZkRecipesClient.FACTORY, CuratorClient.FACTORY), scenarios, duration, reps,
+        Comparison c = new Comparison(List.of(ZkRecipesClient.FACTORY, ZkRecipesClient.PIPELINED, CuratorClient.FACTORY), scenarios,
+                duration, reps,
                 System.out).run();
         System.out.println(c.table());
         for (Scenario s : scenarios) {
-            for (String lib : List.of("zk-recipes", "curator")) {
+            for (String lib : List.of("zk-recipes", "zk-pipelined", "curator")) {
                 assertTrue(c.median(s.name(), lib, Result::perSecond) > 0, s.name() + " made no progress for " + lib);
             }
         }

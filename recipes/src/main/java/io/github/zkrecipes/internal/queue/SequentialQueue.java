@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  *       session's requests in order, so the listing includes the new node);
  *   <li>each wait: +1 getData with a watch on the blocker (+1 getChildren for directory waits);
  *       a wakeup by deletion of the blocker: 0 more if the local decision grants, else +1 listing;
- *   <li>release of a granted entry: 1 delete, pipelined (not waited for); removal of an entry
- *       given up on (timeout, interrupt): 1 delete, waited for;
+ *   <li>release of a granted entry, or removal of one given up on: 1 delete, waited for (a
+ *       session built with {@code pipelinedRelease(true)} sends a release's delete without
+ *       waiting);
  *   <li>a create whose reply was lost: +2 (getChildren, exists) after reconnecting.
  * </ul>
  *
@@ -529,14 +530,15 @@ public final class SequentialQueue {
     }
 
     /**
-     * Deletes a granted entry's node, pipelined: the delete is sent and this returns without
-     * waiting for the reply. A session's requests are applied in order, so anything this session
-     * sends later (a new join, a read) already sees the node gone; other clients see it gone one
-     * commit later. Failures are handled as by {@link #remove}, in the background. Never blocks,
-     * never throws.
+     * Deletes a granted entry's node. By default as {@link #remove}: confirmed, so that when this
+     * returns the grant is free for every client. If the session pipelines releases ({@link
+     * ZkSession#pipelinedRelease()}), the delete is sent and this returns without waiting: this
+     * session's later requests already see the node gone (a session's requests are applied in
+     * order), other clients one commit later. Failures are handled as by {@link #remove}, in the
+     * background. Never throws.
      */
     public void release(QueueEntry entry) {
-        delete(entry, false);
+        delete(entry, !session.pipelinedRelease());
     }
 
     private void delete(QueueEntry entry, boolean confirm) {

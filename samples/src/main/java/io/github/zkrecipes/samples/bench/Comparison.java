@@ -67,7 +67,7 @@ public final class Comparison {
         results.computeIfAbsent(scenario, k -> new LinkedHashMap<>()).computeIfAbsent(library, k -> new ArrayList<>())
                 .add(r);
         if (progress != null) {
-            progress.printf(Locale.ROOT, "  %-32s %-11s %s%n", scenario, library, r);
+            progress.printf(Locale.ROOT, "  %-32s %-13s %s%n", scenario, library, r);
         }
     }
 
@@ -82,31 +82,31 @@ public final class Comparison {
     }
 
     /**
-     * The report: per scenario, each library's median ops/s and p50/p99 acquire latency; the ratio
-     * of the first library to each other (throughput, higher is better); and each library's share
-     * of the raw create+delete limit.
+     * The report: per scenario, each library's median ops/s and p50/p99 acquire latency; each
+     * library's ratio to the last one given (the baseline, e.g. Curator; throughput, higher is
+     * better); and each library's share of the raw create+delete limit.
      */
     public String table() {
         StringBuilder out = new StringBuilder();
         double raw = median("zookeeper-create-delete", "raw", Result::perSecond);
-        out.append(String.format(Locale.ROOT, "%-28s %-11s %10s %9s %9s %8s %8s%n", "scenario", "library", "ops/s",
-                "p50 ms", "p99 ms", "vs raw", "ratio"));
+        String baseline = libraries.get(libraries.size() - 1).name();
+        out.append(String.format(Locale.ROOT, "%-28s %-13s %10s %9s %9s %8s %10s%n", "scenario", "library", "ops/s",
+                "p50 ms", "p99 ms", "vs raw", "vs " + baseline));
         for (Map.Entry<String, Map<String, List<Result>>> e : results.entrySet()) {
             String scenario = e.getKey();
-            String first = e.getValue().keySet().iterator().next();
-            double base = median(scenario, first, Result::perSecond);
+            double base = median(scenario, baseline, Result::perSecond);
             for (String lib : e.getValue().keySet()) {
                 double ops = median(scenario, lib, Result::perSecond);
-                String ratio = lib.equals(first) || e.getValue().size() < 2 ? ""
-                        : String.format(Locale.ROOT, "%.2fx", base / ops);
-                out.append(String.format(Locale.ROOT, "%-28s %-11s %10.0f %9.2f %9.2f %7.0f%% %8s%n", scenario, lib, ops,
+                String ratio = lib.equals(baseline) || Double.isNaN(base) ? ""
+                        : String.format(Locale.ROOT, "%.2fx", ops / base);
+                out.append(String.format(Locale.ROOT, "%-28s %-13s %10.0f %9.2f %9.2f %7.0f%% %10s%n", scenario, lib, ops,
                         median(scenario, lib, Result::p50Millis), median(scenario, lib, Result::p99Millis),
                         100 * ops / raw, ratio));
             }
         }
         out.append(String.format(Locale.ROOT,
-                "(medians of %d repetition(s) of %d ms each; ratio = %s ops/s over the other's, same run)%n",
-                repetitions, duration.toMillis(), libraries.get(0).name()));
+                "(medians of %d repetition(s) of %d ms each; ratios are ops/s over %s's, same run)%n",
+                repetitions, duration.toMillis(), baseline));
         return out.toString();
     }
 }

@@ -27,6 +27,22 @@ public final class ZkRecipesClient implements RecipeClient {
         }
     };
 
+    /**
+     * The factory for sessions that pipeline releases ({@code ZkSession.Builder.pipelinedRelease}):
+     * a release is sent, not waited for.
+     */
+    public static final Factory PIPELINED = new Factory() {
+        @Override
+        public String name() {
+            return "zk-pipelined";
+        }
+
+        @Override
+        public RecipeClient connect(String connectString) {
+            return new ZkRecipesClient(ZkSession.builder(connectString).pipelinedRelease(true).connect());
+        }
+    };
+
     private final ZkSession session;
 
     public ZkRecipesClient(ZkSession session) {
