@@ -300,4 +300,57 @@ final class Checkers {
         }
         return out;
     }
+
+    /**
+     * Read-write lock: a believed writer overlaps nobody (readers may overlap each other). The mode
+     * of each grant comes from its {@code ok acquire mode=...} event.
+     */
+    static List<String> readWrite(List<Event> events) {
+        Map<String, String> modes = new HashMap<>();
+        for (Event e : events) {
+            if (e.is("ok", "acquire")) {
+                modes.put(e.process() + "/" + e.get("fence"), e.get("mode"));
+            }
+        }
+        record Point(long t, int delta, Interval i) { }
+        List<Point> points = new ArrayList<>();
+        for (Interval i : grantIntervals(events)) {
+            points.add(new Point(i.start(), 1, i));
+            if (!i.open()) {
+                points.add(new Point(i.end(), -1, i));
+            }
+        }
+        points.sort(Comparator.comparingLong(Point::t).thenComparingInt(Point::delta));
+        List<String> violations = new ArrayList<>();
+        Set<Interval> readers = new HashSet<>();
+        Set<Interval> writers = new HashSet<>();
+        for (Point p : points) {
+            boolean write = "write".equals(modes.get(p.i().process() + "/" + p.i().fence()));
+            Set<Interval> mine = write ? writers : readers;
+            if (p.delta() < 0) {
+                mine.remove(p.i());
+                continue;
+            }
+            if ((write ? readers.size() + writers.size() : writers.size()) > 0 && violations.size() < MAX_REPORTED) {
+                violations.add((write ? "writer " : "reader ") + p.i() + " overlaps writers " + writers
+                        + (write ? " and readers " + readers : ""));
+            }
+            mine.add(p.i());
+        }
+        return violations;
+    }
+
+    /** The longest time a writer waited from {@code invoke acquire} to {@code ok acquire}, in ms. */
+    static long longestWriterWaitMs(List<Event> events) {
+        Map<String, Long> pending = new HashMap<>();
+        long longest = 0;
+        for (Event e : events) {
+            if (e.is("invoke", "acquire") && "write".equals(e.get("mode"))) {
+                pending.put(e.process(), e.nanos());
+            } else if (e.is("ok", "acquire") && "write".equals(e.get("mode")) && pending.containsKey(e.process())) {
+                longest = Math.max(longest, (e.nanos() - pending.remove(e.process())) / 1_000_000);
+            }
+        }
+        return longest;
+    }
 }

@@ -125,4 +125,14 @@ class CheckersTest {
                 "timeoutMs", 1000);
         assertEquals(1, Checkers.timedCallsOnTime(h).size());
     }
+
+    @Test
+    void readersMayShareButAWriterOverlapsNobody() {
+        at(1, "a", "ok", "acquire", "mode", "read", "fence", 1).at(2, "b", "ok", "acquire", "mode", "read", "fence", 2)
+                .at(3, "a", "invoke", "release", "fence", 1).at(4, "b", "invoke", "release", "fence", 2)
+                .at(5, "c", "ok", "acquire", "mode", "write", "fence", 3);
+        assertEquals(List.of(), Checkers.readWrite(h));
+        at(6, "d", "ok", "acquire", "mode", "read", "fence", 4);
+        assertEquals(1, Checkers.readWrite(h).size());
+    }
 }

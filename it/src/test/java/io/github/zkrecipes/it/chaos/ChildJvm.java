@@ -105,7 +105,32 @@ final class ChildJvm {
                     + "sets them for Failsafe)");
         }
         try {
-            return testClasses + File.pathSeparator + Files.readString(Path.of(file)).trim();
+            // Our own modules' jars are re-installed into ~/.m2 by concurrent builds; children
+            // started later would read a half-written jar. Snapshot them once per test JVM.
+            // The same for the test classes, which a concurrent build of this module recompiles.
+            Path lib = workDir("lib-" + ProcessHandle.current().pid());
+            Path classes = lib.resolve("test-classes");
+            try (java.util.stream.Stream<Path> files = Files.walk(Path.of(testClasses))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Path to = classes.resolve(Path.of(testClasses).relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            StringBuilder cp = new StringBuilder(classes.toString());
+            for (String entry : Files.readString(Path.of(file)).trim().split(File.pathSeparator)) {
+                Path jar = Path.of(entry);
+                if (jar.getFileName().toString().startsWith("zk-recipes-") && Files.isRegularFile(jar)) {
+                    Path copy = lib.resolve(jar.getFileName());
+                    Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    jar = copy;
+                }
+                cp.append(File.pathSeparator).append(jar);
+            }
+            return cp.toString();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the child classpath written by the build: " + file, e);
         }

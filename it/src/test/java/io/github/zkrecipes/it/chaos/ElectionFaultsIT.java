@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +36,9 @@ class ElectionFaultsIT {
         ChaosTable.print("ElectionFaultsIT");
     }
 
-    static Predicate leading(String who) {
+    static Predicate<Event> leading(String who) {
         return e -> e.process().equals(who) && e.is("info", "elect") && "LEADING".equals(e.get("state"));
     }
-
-    interface Predicate extends java.util.function.Predicate<Event> { }
 
     /** e1 joins first and leads; e2 and e3 then contend. */
     static void startElection(Scenario s) {

@@ -99,11 +99,13 @@ final class Scenario implements AutoCloseable {
         for (Map.Entry<String, WorkerProcess> w : workers.entrySet()) {
             String name = w.getKey();
             WorkerProcess p = w.getValue();
-            history.await(name + " to start", e -> {
-                if (!p.isAlive() && history.count(x -> x.process().equals(name) && x.is("info", "started")) == 0) {
-                    throw new AssertionError("worker " + name + " exited before it started; see " + dir.resolve(name + ".log"));
+            Await.until(name + " to start", () -> {
+                boolean started = history.count(x -> x.process().equals(name) && x.is("info", "started")) > 0;
+                if (!started && !p.isAlive()) {
+                    throw new AssertionError("worker " + name + " exited before it started; see "
+                            + dir.resolve(name + ".log"));
                 }
-                return e.process().equals(name) && e.is("info", "started");
+                return started;
             }, Duration.ofSeconds(60));
         }
     }

@@ -111,6 +111,7 @@ public final class WorkerMain {
             case "semaphore" -> semaphoreLoop(s);
             case "election" -> election(s);
             case "barrier" -> barrierLoop(s);
+            case "rwlock" -> readWriteLoop(s);
             case "group" -> group(s);
             default -> throw new IllegalArgumentException("workload " + workload);
         }
@@ -257,6 +258,37 @@ public final class WorkerMain {
         emit("invoke", "leave");
         c.close();
         emit("ok", "leave");
+    }
+
+    private void readWriteLoop(ZkSession s) throws Exception {
+        io.github.zkrecipes.locks.ZkReadWriteLock rw = new io.github.zkrecipes.locks.ZkReadWriteLock(s, "/rwlock");
+        double writes = Double.parseDouble(conf.getOrDefault("writeRatio", "0.3"));
+        for (int op = 0; op < ops() && !stopping; op++) {
+            boolean write = random.nextDouble() < writes;
+            String mode = write ? "write" : "read";
+            emit("invoke", "acquire", "mode", mode);
+            Optional<LockHandle> got;
+            try {
+                got = write ? rw.tryAcquireWrite(Duration.ofSeconds(20)) : rw.tryAcquireRead(Duration.ofSeconds(20));
+            } catch (RuntimeException e) {
+                emit(e instanceof SessionLostException ? "fail" : "info", "acquire", "mode", mode, "error",
+                        e.getClass().getSimpleName());
+                continue;
+            }
+            if (got.isEmpty()) {
+                emit("fail", "acquire", "mode", mode, "error", "timeout");
+                continue;
+            }
+            LockHandle h = got.get();
+            long fence = h.fence();
+            emit("ok", "acquire", "mode", mode, "fence", fence, "sid", Long.toHexString(h.sessionId()));
+            h.onStateChange(state -> emit("info", "grant", "fence", fence, "state", state));
+            awaitHold(h::state, holdMs());
+            emit("invoke", "release", "fence", fence);
+            h.close();
+            emit("ok", "release", "fence", fence);
+            gap();
+        }
     }
 
     private void barrierLoop(ZkSession s) throws Exception {
