@@ -62,6 +62,12 @@ class LockCanaryIT {
         try {
             // Paused until w1's session expired and w2 took the lock and wrote: the pause is > T.
             s.history.await("w2 to write while w1 is paused", after(t0, by("w2", "ok", "zkwrite")), PATIENCE);
+            // The ensemble may expire w1 up to a ping interval (T/3) before T after the pause
+            // began; the row is about pauses longer than T, so the pause lasts at least T + 1 s.
+            long left = t0 + Scenario.T.plusSeconds(1).toNanos() - System.nanoTime();
+            if (left > 0) {
+                Nemesis.faultLasts(Duration.ofNanos(left));
+            }
         } finally {
             w1.resume();
         }
