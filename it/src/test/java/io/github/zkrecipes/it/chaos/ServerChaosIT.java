@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ensemble-side rows of the full matrix ({@code -Pchaos}): 12-15 (leader paused, quorum lost
- * shorter and longer than T) and a seeded random mix of client-link and server faults; rows 19,
- * 20 and 21 are reported as skipped with the reason (16 and 17: {@link PartitionChaosIT}).
+ * shorter and longer than T) and a seeded random mix of client-link and server faults; rows 19
+ * and 21 are reported as skipped with the reason (16 and 17: {@link PartitionChaosIT}; 20:
+ * {@link DiskChaosIT}).
  */
 class ServerChaosIT {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
@@ -176,10 +177,10 @@ class ServerChaosIT {
     }
 
     @Test
-    void rows19_20_21_needDeviceOrConfigFaults() {
-        ChaosTable.add(new ChaosTable.Row("19,20,21", "slow fsync / disk full / read-only server", 0, 0, 0,
-                "skipped: no dm-delay or size-limited data dir harness yet; our sessions never enable read-only"));
-        Assumptions.abort("rows 19-21 are not injected yet: slow fsync needs dm-delay, disk full a size-limited mount;"
-                + " row 21 does not apply while no client enables canBeReadOnly");
+    void rows19_21_needDeviceOrConfigFaults() {
+        ChaosTable.add(new ChaosTable.Row("19,21", "slow fsync / read-only server", 0, 0, 0,
+                "skipped: no dm-delay harness yet; our sessions never enable read-only"));
+        Assumptions.abort("row 19 is not injected yet (slow fsync needs dm-delay); row 21 does not apply while no"
+                + " client enables canBeReadOnly");
     }
 }

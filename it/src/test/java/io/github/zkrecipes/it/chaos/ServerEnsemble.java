@@ -35,6 +35,7 @@ final class ServerEnsemble implements AutoCloseable {
     private final boolean[] paused = new boolean[SIZE];
     /** With proxied peers: "from-to" -> {quorum proxy, election proxy} that server "from" dials. */
     private final java.util.Map<String, Proxy[]> peerProxies = new java.util.HashMap<>();
+    private final List<Path> mounts = new ArrayList<>();
 
     ServerEnsemble(String runId) {
         this(runId, false);
@@ -156,6 +157,33 @@ final class ServerEnsemble implements AutoCloseable {
         return total;
     }
 
+    /**
+     * Before {@link #start()}: puts {@code server}'s data directory on a tmpfs of {@code megabytes}
+     * (needs root and mount; unmounted by {@link #close()}). Returns false if mounting failed.
+     */
+    boolean limitDisk(int server, int megabytes) {
+        Path data = dataDir(server);
+        try {
+            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m", "tmpfs",
+                    data.toAbsolutePath().toString()).redirectErrorStream(true).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return false;
+            }
+            mounts.add(data);
+            Files.writeString(data.resolve("myid"), Integer.toString(server + 1));
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    Path dataDir(int server) {
+        return dir.resolve("server" + (server + 1));
+    }
+
     /** Rejects both directions of the link between servers {@code a} and {@code b}. */
     void cut(int a, int b) {
         requirePeerProxies();
@@ -244,6 +272,17 @@ final class ServerEnsemble implements AutoCloseable {
                 p.close();
             }
         });
+        for (Path m : mounts) {
+            try {
+                new ProcessBuilder("umount", "-l", m.toAbsolutePath().toString()).redirectErrorStream(true).start()
+                        .waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (IOException e) {
+                System.err.println("cannot unmount " + m + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        mounts.clear();
     }
 
     private void launch(int i) {
