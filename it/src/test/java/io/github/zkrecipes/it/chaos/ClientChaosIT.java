@@ -86,6 +86,44 @@ class ClientChaosIT {
     }
 
     @Test
+    void row6_barrierSurvivorsOfAKilledMemberTimeOutCleanly() throws Exception {
+        try (Scenario s = new Scenario("6b", "barrier(3): a member JVM kill -9 mid-round", ensemble, "/barrier", 606)) {
+            s.worker("b1", "barrier", "parties", "3", "holdMinMs", "0", "holdMaxMs", "50", "timeoutMs", "8000");
+            s.worker("b2", "barrier", "parties", "3", "holdMinMs", "0", "holdMaxMs", "50", "timeoutMs", "8000");
+            s.worker("b3", "barrier", "parties", "3", "holdMinMs", "60000", "holdMaxMs", "60000", "timeoutMs", "8000");
+            s.awaitStarted();
+            // b3 holds inside the first round for a minute while b1 and b2 wait in leave; kill b3 there.
+            Await.until("b1 and b2 to wait in leave", () -> s.history.count(e -> e.is("invoke", "leave")
+                    && !e.process().equals("b3")) == 2, PATIENCE);
+            s.history.fault("kill -9", "who", "b3");
+            s.workers("b3").kill9();
+            for (String w : List.of("b1", "b2")) {
+                s.workers(w).awaitExit(PATIENCE);
+            }
+            List<Event> events = s.history.events();
+            List<String> v = new ArrayList<>(Checkers.barrier(events));
+            v.addAll(Checkers.timedCallsOnTime(events));
+            v.addAll(Checkers.leaks(events));
+            // A dead member counts as gone once its session expires: the survivors' leave then
+            // passes (not before the kill); their next enter can never fill and must time out.
+            long crash = events.stream().filter(e -> e.is("info", "crash")).mapToLong(Event::nanos).findFirst()
+                    .orElseThrow();
+            long leftAfter = events.stream().filter(e -> e.is("ok", "leave")).mapToLong(e -> e.nanos() - crash)
+                    .min().orElse(-1);
+            if (leftAfter < 0) {
+                v.add("the survivors' leave never passed");
+            }
+            long timedOut = s.history.count(e -> e.is("fail", "enter"));
+            if (timedOut != 2) {
+                v.add(timedOut + " of 2 survivors timed out in the next enter");
+            }
+            v.addAll(s.afterQuiescence());
+            assertEquals(List.of(), s.report(v, "leave passed " + leftAfter / 1_000_000 + " ms after the kill "
+                    + "(its session expired); next enter timed out on time"));
+        }
+    }
+
+    @Test
     void row8_aHolderPausedShorterThanTwoThirdsOfTheSessionTimeoutChangesNothing() throws Exception {
         try (Scenario s = new Scenario("8", "lock: holder JVM SIGSTOPped 1 s (< 2/3 T)", ensemble, "/lock", 8)) {
             s.worker("w1", "lock", "holdMinMs", "3000", "holdMaxMs", "3000");

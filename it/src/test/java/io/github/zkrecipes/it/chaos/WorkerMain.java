@@ -294,7 +294,7 @@ public final class WorkerMain {
     private void barrierLoop(ZkSession s) throws Exception {
         io.github.zkrecipes.groups.ZkDoubleBarrier barrier = new io.github.zkrecipes.groups.ZkDoubleBarrier(s,
                 "/barrier", Integer.parseInt(conf.getOrDefault("parties", "3")));
-        Duration timeout = Duration.ofSeconds(30);
+        Duration timeout = Duration.ofMillis(Long.parseLong(conf.getOrDefault("timeoutMs", "30000")));
         for (int op = 0; op < ops() && !stopping; op++) {
             long t0 = System.nanoTime();
             emit("invoke", "enter");
@@ -308,7 +308,8 @@ public final class WorkerMain {
             t0 = System.nanoTime();
             emit("invoke", "leave", "round", round);
             if (!barrier.leave(timeout)) {
-                emit("fail", "leave", "round", round, "elapsedMs", (System.nanoTime() - t0) / 1_000_000);
+                emit("fail", "leave", "round", round, "elapsedMs", (System.nanoTime() - t0) / 1_000_000,
+                        "timeoutMs", timeout.toMillis());
                 return;
             }
             emit("ok", "leave", "round", round);
