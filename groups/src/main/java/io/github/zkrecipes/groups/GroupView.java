@@ -74,6 +74,30 @@ public final class GroupView implements AutoCloseable {
     private final MemberTable table = new MemberTable();
     private long resyncGeneration;
     private int pendingResyncReads;
+    /**
+     * Changes in the order the server made them (watch events and replies reach ZooKeeper's event
+     * thread in that order): a deletion waits for the reads of earlier changes, so listeners are
+     * told in order. Guarded by the watch's lock.
+     */
+    private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
+
+    /** One change to apply: a node's deletion (ready at once), or a node's read (ready with its reply). */
+    private static final class Step {
+        final String name;
+        final long generation;
+        final boolean deletion;
+        Reply<byte[]> reply;
+
+        Step(String name, long generation, boolean deletion) {
+            this.name = name;
+            this.generation = generation;
+            this.deletion = deletion;
+        }
+
+        boolean ready() {
+            return deletion || reply != null;
+        }
+    }
     // Confined to the view's thread:
     private final List<GroupListener> listeners = new ArrayList<>();
     // Shared:
@@ -204,12 +228,30 @@ public final class GroupView implements AutoCloseable {
         }
         switch (e.getType()) {
             case NodeCreated, NodeDataChanged -> read(name, -1);
-            case NodeDeleted -> show(table.remove(name));
+            case NodeDeleted -> deleted(name);
             default -> { }
         }
     }
 
-    /** One getData of one node; its reply is applied on this thread, in order. */
+    /** A node is gone: applied after every earlier change still being read. */
+    private void deleted(String name) {
+        steps.add(new Step(name, -1, true));
+        drain();
+    }
+
+    /** Applies the ready changes at the head of the queue, in order. */
+    private void drain() {
+        while (!steps.isEmpty() && steps.peek().ready()) {
+            Step step = steps.poll();
+            if (step.deletion) {
+                show(table.remove(step.name));
+            } else {
+                applyRead(step.name, step.reply, step.generation);
+            }
+        }
+    }
+
+    /** One getData of one node; its reply is applied in the order of the changes ({@link #steps}). */
     private void read(String name, long generation) {
         ZooKeeper zk;
         try {
@@ -217,7 +259,12 @@ public final class GroupView implements AutoCloseable {
         } catch (RuntimeException closedSession) {
             return;
         }
-        ZkOps.data(zk, serverPath + "/" + name, null).thenAccept(r -> watch.locked(() -> applyRead(name, r, generation)));
+        Step step = new Step(name, generation, false);
+        steps.add(step);
+        ZkOps.data(zk, serverPath + "/" + name, null).thenAccept(r -> watch.locked(() -> {
+            step.reply = r;
+            drain();
+        }));
     }
 
     private void applyRead(String name, Reply<byte[]> r, long generation) {
@@ -305,7 +352,7 @@ public final class GroupView implements AutoCloseable {
         // before the listing.
         for (String known : new ArrayList<>(table.nodes())) {
             if (!listed.contains(known)) {
-                show(table.remove(known));
+                deleted(known);
             }
         }
         pendingResyncReads = listed.size();

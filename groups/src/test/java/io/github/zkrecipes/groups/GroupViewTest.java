@@ -65,6 +65,29 @@ class GroupViewTest {
     }
 
     @Test
+    void listenersAreToldOfChangesToDifferentMembersInTheOrderTheyHappened(ZkTestContext zk) throws Exception {
+        ZkGroup groupOfB = new ZkGroup(zk.session(), PATH);
+        Membership b = groupOfB.join("b", "v0");
+        ZkSession sessionOfA = zk.session();
+        try (GroupView view = new ZkGroup(zk.session(), PATH).view()) {
+            Recorder r = new Recorder();
+            view.addListener(r);
+            Await.until("replay", () -> r.events.size() == 1);
+            List<String> expected = new java.util.ArrayList<>(List.of("joined b=v0"));
+            for (int i = 1; i <= 15; i++) {
+                Membership a = new ZkGroup(sessionOfA, PATH).join("a", "x");
+                b.update("v" + i);   // a data change (read by the view) ...
+                a.close();           // ... then a deletion (no read): must not overtake it
+                expected.addAll(List.of("joined a=x", "changed b=v" + i, "left a"));
+            }
+            Await.until("every change told", () -> r.events.size() == expected.size());
+            assertEquals(expected, r.events);
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
     void aJoinOrDataChangeCostsTheViewOneReadAndALeaveNone(ZkTestContext zk) throws Exception {
         ZkGroup group = new ZkGroup(zk.session(), PATH);
         List<Membership> ms = new java.util.ArrayList<>();
