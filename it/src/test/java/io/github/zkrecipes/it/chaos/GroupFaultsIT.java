@@ -26,6 +26,7 @@ class GroupFaultsIT {
 
     @BeforeAll
     static void startEnsemble() {
+        Preload.jarsOf(io.github.zkrecipes.groups.ZkGroup.class, io.github.zkrecipes.ZkSession.class);
         ensemble = new ServerEnsemble("groups-" + Long.toHexString(System.nanoTime())).start();
     }
 

@@ -29,6 +29,7 @@ class LockCutIT {
 
     @BeforeAll
     static void startEnsemble() {
+        Preload.jarsOf(io.github.zkrecipes.locks.ZkLock.class, io.github.zkrecipes.ZkSession.class);
         ensemble = new ServerEnsemble("cut-" + Long.toHexString(System.nanoTime())).start();
     }
 

@@ -32,6 +32,7 @@ class LockQueueIT {
 
     @BeforeAll
     static void startEnsemble() {
+        Preload.jarsOf(io.github.zkrecipes.locks.ZkLock.class, io.github.zkrecipes.ZkSession.class);
         ensemble = new ServerEnsemble("queue-" + Long.toHexString(System.nanoTime())).start();
     }
 
