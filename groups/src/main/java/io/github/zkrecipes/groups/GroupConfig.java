@@ -131,7 +131,7 @@ public final class GroupConfig<T> {
         }
         byte[] bytes = encode(value);
         String serverPath = session.serverPath(path);
-        boolean parentsMade = false;
+        int parentsMade = 0; // a parent container may be reaped between making it and the create: a few tries
         while (true) {
             session.ensureOpen();
             Connections.awaitConnected(session, path, Deadline.none());
@@ -150,9 +150,9 @@ public final class GroupConfig<T> {
                     return new Versioned<>(value, expectedVersion == Versioned.ABSENT ? 0 : ((Stat) r.value()).getVersion());
                 }
                 case NONODE -> {
-                    if (expectedVersion == Versioned.ABSENT && !parentsMade) {
+                    if (expectedVersion == Versioned.ABSENT && parentsMade < 5) {
                         makeParents(zk, serverPath);
-                        parentsMade = true;
+                        parentsMade++;
                         continue;
                     }
                     throw new ConfigConflictException(path, session.sessionId(), expectedVersion, Versioned.ABSENT);
@@ -188,8 +188,8 @@ public final class GroupConfig<T> {
         try {
             ZKPaths.mkdirs(zk, parent, true, session.aclProvider(), true);
         } catch (KeeperException e) {
-            if (e.code() != Code.NODEEXISTS && e.code() != Code.CONNECTIONLOSS) {
-                throw failure("cannot create the parents of", e);
+            if (e.code() != Code.NODEEXISTS && e.code() != Code.CONNECTIONLOSS && e.code() != Code.NONODE) {
+                throw failure("cannot create the parents of", e); // NONODE: a parent container was reaped meanwhile
             }
         }
     }

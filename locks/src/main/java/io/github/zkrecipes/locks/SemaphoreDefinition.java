@@ -63,6 +63,8 @@ final class SemaphoreDefinition {
                     return declared;
                 } catch (KeeperException.NodeExistsException raced) {
                     // defined by someone else meanwhile: read theirs
+                } catch (KeeperException.NoNodeException reaped) {
+                    // a parent was an empty container the server reaped meanwhile: make it again
                 } catch (KeeperException k) {
                     fail(k, path, session);
                 }

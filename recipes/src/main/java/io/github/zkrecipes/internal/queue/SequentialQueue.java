@@ -822,11 +822,13 @@ public final class SequentialQueue {
         } catch (KeeperException e) {
             Code c = e.code();
             if (c != Code.CONNECTIONLOSS && c != Code.OPERATIONTIMEOUT && c != Code.SESSIONEXPIRED
-                    && c != Code.SESSIONMOVED && c != Code.NODEEXISTS) {
+                    && c != Code.SESSIONMOVED && c != Code.NODEEXISTS && c != Code.NONODE) {
                 throw new CoordinationException("cannot create the directory " + path + ": " + c, path,
                         session.sessionId(), e);
             }
-            // connection trouble: the caller waits for the connection and tries again
+            // Connection trouble: the caller waits for the connection and tries again. NONODE: a
+            // parent is an empty container the server reaped between two of mkdirs' creates: the
+            // caller's next create fails with NONODE again and makes the parents anew.
         }
     }
 
