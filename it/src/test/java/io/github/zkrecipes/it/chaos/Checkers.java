@@ -177,7 +177,10 @@ final class Checkers {
         List<Interval> out = new ArrayList<>();
         Map<String, long[]> open = new HashMap<>(); // process -> {epoch, start}
         for (Event e : events) {
-            boolean crash = e.is("info", "crash");
+            // A candidate that calls close() stops acting as leader then (isLeader() is false at
+            // once, before its node is deleted); the CLOSED event comes later, from its election
+            // thread, possibly after the next leader's LEADING: its belief ends at the call.
+            boolean crash = e.is("info", "crash") || e.is("invoke", "leave");
             if (!crash && !e.is("info", "elect")) {
                 continue;
             }

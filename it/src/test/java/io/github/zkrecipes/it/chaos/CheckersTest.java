@@ -99,6 +99,14 @@ class CheckersTest {
         List<String> v = Checkers.election(h, 5);
         assertTrue(v.stream().anyMatch(s -> s.startsWith("leaders")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("epoch 4")), v.toString());
+
+        // A leader that calls close() stops leading then, even if its CLOSED event comes later.
+        h.clear();
+        at(1, "a", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 5)
+                .at(2, "a", "invoke", "leave")
+                .at(3, "b", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 7)
+                .at(4, "a", "info", "elect", "prev", "LEADING", "state", "CLOSED", "epoch", 5);
+        assertEquals(List.of(), Checkers.election(h, 1));
     }
 
     @Test
