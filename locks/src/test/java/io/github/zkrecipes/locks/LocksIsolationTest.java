@@ -3,11 +3,13 @@ package io.github.zkrecipes.locks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.zkrecipes.testing.Tenants.tenantA;
+import static io.github.zkrecipes.testing.Tenants.tenantB;
 
 import io.github.zkrecipes.AccessDeniedException;
-import io.github.zkrecipes.SecureAcls;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.testing.Await;
+import io.github.zkrecipes.testing.Tenants;
 import io.github.zkrecipes.testing.ZkTest;
 import io.github.zkrecipes.testing.ZkTestContext;
 import java.nio.charset.StandardCharsets;
@@ -34,16 +36,7 @@ class LocksIsolationTest {
 
     @BeforeEach
     void adminIsTenantA(ZkTestContext zk) {
-        zk.admin().addAuthInfo("digest", "tenant-a:pw-a".getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static ZkSession tenantA(ZkTestContext zk) {
-        return zk.session(b -> b.digest("tenant-a", "pw-a")
-                .secure(SecureAcls.creatorOnly().readableBy(SecureAcls.digest("ops", "pw-ops"))));
-    }
-
-    private static ZkSession tenantB(ZkTestContext zk) {
-        return zk.session(b -> b.digest("tenant-b", "pw-b").secure());
+        Tenants.adminIsTenantA(zk);
     }
 
     private static void denied(String path, Executable call) {

@@ -34,20 +34,11 @@ class PartitionChaosIT {
     }
 
     private static Scenario lockScenario(String row, String title) {
-        Scenario s = new Scenario(row, title, ensemble, "/lock", 16_000 + row.hashCode());
-        s.worker("w1", "lock", "holdMinMs", "200", "holdMaxMs", "1500");
-        s.worker("w2", "lock");
-        s.worker("w3", "lock");
-        s.awaitStarted();
-        return s;
+        return Scenario.lockWorkers(row, title, ensemble, 16_000);
     }
 
     private static long progress(Scenario s, int n) {
-        long since = System.nanoTime();
-        Await.until(n + " more operations", () -> s.history.count(e -> e.nanos() > since
-                && e.is("ok", "release")) >= n, PATIENCE);
-        return (s.history.events().stream().filter(e -> e.nanos() > since && e.is("ok", "release"))
-                .mapToLong(Event::nanos).min().orElse(since) - since) / 1_000_000;
+        return s.progress(n, PATIENCE);
     }
 
     @Test

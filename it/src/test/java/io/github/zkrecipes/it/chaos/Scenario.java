@@ -111,6 +111,26 @@ final class Scenario implements AutoCloseable {
     }
 
     /** Stops every live worker gracefully and waits for them to exit. */
+    /** Three lock workers (w1 holding 0.2-1.5 s) on {@code ensemble}, started: the server-fault rows' workload. */
+    static Scenario lockWorkers(String row, String title, ServerEnsemble ensemble, long seedBase) {
+        Scenario s = new Scenario(row, title, ensemble, "/lock", seedBase + row.hashCode());
+        s.worker("w1", "lock", "holdMinMs", "200", "holdMaxMs", "1500");
+        s.worker("w2", "lock");
+        s.worker("w3", "lock");
+        s.awaitStarted();
+        return s;
+    }
+
+    /** Waits for {@code n} releases after now; returns how long the first took, in ms (progress). */
+    long progress(int n, java.time.Duration patience) {
+        long since = System.nanoTime();
+        Await.until(n + " more operations", () -> history.count(e -> e.nanos() > since
+                && e.is("ok", "release")) >= n, patience);
+        long first = history.events().stream().filter(e -> e.nanos() > since && e.is("ok", "release"))
+                .mapToLong(Event::nanos).min().orElse(since);
+        return (first - since) / 1_000_000;
+    }
+
     void stopAll() throws InterruptedException {
         for (WorkerProcess w : workers.values()) {
             if (w.isAlive()) {

@@ -37,22 +37,11 @@ class ServerChaosIT {
     }
 
     private static Scenario lockScenario(String row, String title) {
-        Scenario s = new Scenario(row, title, ensemble, "/lock", 9_000 + row.hashCode());
-        s.worker("w1", "lock", "holdMinMs", "200", "holdMaxMs", "1500");
-        s.worker("w2", "lock");
-        s.worker("w3", "lock");
-        s.awaitStarted();
-        return s;
+        return Scenario.lockWorkers(row, title, ensemble, 9_000);
     }
 
-    /** Waits for {@code n} releases after now; returns how long the first took (progress). */
     private static long progress(Scenario s, int n) {
-        long since = System.nanoTime();
-        Await.until(n + " more operations", () -> s.history.count(e -> e.nanos() > since
-                && e.is("ok", "release")) >= n, PATIENCE);
-        long first = s.history.events().stream().filter(e -> e.nanos() > since && e.is("ok", "release"))
-                .mapToLong(Event::nanos).min().orElse(since);
-        return (first - since) / 1_000_000;
+        return s.progress(n, PATIENCE);
     }
 
     private static List<String> finish(Scenario s, String note) throws InterruptedException {
