@@ -3,7 +3,7 @@ package io.github.zkrecipes.groups;
 import io.github.zkrecipes.AccessDeniedException;
 import io.github.zkrecipes.CoordinationException;
 import io.github.zkrecipes.ZkSession;
-import io.github.zkrecipes.internal.queue.Connections;
+import io.github.zkrecipes.internal.queue.CompanionRefusedException;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.Reply;
 import io.github.zkrecipes.internal.queue.ZkOps;
@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
@@ -23,13 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * A member id's claim: an ephemeral node {@code <group>/id-<url-encoded id>} whose creation the
  * ensemble lets succeed for one session only, so two joins with the same id can never both
- * succeed, at the cost of one create (no listing, no reads of other members). The member node
- * itself is still made by the queue engine; the claim only guards the id. It is not a queue node,
- * so the engine and {@link GroupView} ignore it.
+ * succeed. The queue engine creates it in the same transaction as the member node (a companion
+ * create: both or neither, one commit, no listing, no reads of other members). It is not a queue
+ * node, so the engine and {@link GroupView} ignore it.
  *
- * <p>A claim create whose reply was lost is recognised by the random nonce in its data when it is
- * sent again (NODEEXISTS, same session, same nonce: ours). A claim lives exactly as long as its
- * session or until {@link #release()}.
+ * <p>A transaction whose reply was lost is found again by the engine (by the member node's
+ * protected id), and the claim with it; the random nonce in the claim's data tells our own claim
+ * from another session's. A claim lives exactly as long as its session or until {@link #release()}.
  */
 final class IdClaim {
     private static final Logger LOG = LoggerFactory.getLogger(IdClaim.class);
@@ -50,97 +51,62 @@ final class IdClaim {
         return PREFIX + URLEncoder.encode(memberId, StandardCharsets.UTF_8).replace(".", "%2E");
     }
 
-    /** Sends the claim's create; {@link Pending#await()} settles it. */
-    static Pending send(ZkSession session, String group, String memberId) {
+    /** A claim to be created with the member node, in one transaction ({@link #op()}). */
+    static Request request(ZkSession session, String group, String memberId) {
         session.ensureOpen();
         String path = group + "/" + name(memberId);
         byte[] nonce = ("member=" + memberId.replace('\n', ' ') + "\nclaim=" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        ZooKeeper zk = session.zookeeper();
-        return new Pending(session, group, memberId, path, nonce, zk.getSessionId(), create(session, zk, path, nonce));
+        return new Request(session, group, memberId, path, nonce);
     }
 
-    private static CompletableFuture<Reply<String>> create(ZkSession session, ZooKeeper zk, String path, byte[] nonce) {
-        String serverPath = session.serverPath(path);
-        CompletableFuture<Reply<String>> f = new CompletableFuture<>();
-        zk.create(serverPath, nonce, session.aclProvider().getAclForPath(serverPath), CreateMode.EPHEMERAL,
-                (rc, p, ctx, name) -> f.complete(new Reply<>(Code.get(rc), name, null)), null);
-        return f;
-    }
+    /** A claim not yet made: its create, and what to do when the ensemble refuses it. */
+    record Request(ZkSession session, String group, String memberId, String path, byte[] nonce) {
 
-    /** A claim whose create was sent. */
-    record Pending(ZkSession session, String group, String memberId, String path, byte[] nonce, long sid,
-            CompletableFuture<Reply<String>> reply) {
+        /** The claim's create (ephemeral, carrying a random nonce that recognises it as ours). */
+        Op op() {
+            String serverPath = session.serverPath(path);
+            return Op.create(serverPath, nonce, session.aclProvider().getAclForPath(serverPath), CreateMode.EPHEMERAL);
+        }
+
+        /** The claim, made in session {@code sid} together with its member node. */
+        IdClaim made(long sid) {
+            return new IdClaim(session, path, sid);
+        }
 
         /**
-         * The claim (1 round trip, already under way; +1 to read the holder on a conflict; a full
-         * retry after connection trouble or if the group's directory did not exist yet).
+         * Settles a refused claim (its transaction made nothing): returns to try again, or throws.
+         * +1 round trip to read the holder when the id is taken.
          *
-         * @throws DuplicateMemberException if another live session holds the id
+         * @throws DuplicateMemberException if another live member holds the id
          */
-        IdClaim await() throws InterruptedException {
-            Reply<String> r = Reply.await(reply, Deadline.none());
-            IdClaim c = settle(session, group, memberId, path, nonce, sid, r);
-            return c != null ? c : take(session, group, memberId, nonce);
-        }
-    }
-
-    /** The claim after a create reply, null to try again, or a DuplicateMemberException. */
-    private static IdClaim settle(ZkSession session, String group, String memberId, String path, byte[] nonce, long sid,
-            Reply<String> r) throws InterruptedException {
-        switch (r.code()) {
-            case OK -> {
-                return new IdClaim(session, path, sid);
-            }
-            case NODEEXISTS -> {
-                ZooKeeper zk = session.zookeeper();
-                Reply<byte[]> holder = Reply.await(ZkOps.data(zk, session.serverPath(path), null), Deadline.none());
-                if (holder.ok()) {
-                    if (holder.stat().getEphemeralOwner() == sid && Arrays.equals(holder.value(), nonce)) {
-                        return new IdClaim(session, path, sid); // our own create, whose reply was lost
+        void refused(CompanionRefusedException refused) throws InterruptedException {
+            long sid = refused.sessionId();
+            switch (refused.code()) {
+                case NODEEXISTS -> {
+                    ZooKeeper zk = session.zookeeper();
+                    Reply<byte[]> holder = Reply.await(ZkOps.data(zk, session.serverPath(path), null), Deadline.none());
+                    if (!holder.ok()) {
+                        return; // gone meanwhile (the holder left) or connection trouble: try again
                     }
-                    throw new DuplicateMemberException(memberId, group, path, holder.stat().getEphemeralOwner(), sid);
+                    long owner = holder.stat().getEphemeralOwner();
+                    if (owner == sid && Arrays.equals(holder.value(), nonce)) {
+                        // Our own claim, whose member node is gone (deleted by someone else): a
+                        // claim without a member is no join; drop it and join again.
+                        LOG.warn("member id claim {} of this join has no member node; claiming again", path);
+                        Reply.await(ZkOps.delete(zk, session.serverPath(path)), Deadline.none());
+                        return;
+                    }
+                    throw new DuplicateMemberException(memberId, group, path, owner, sid);
                 }
-                return null; // gone meanwhile (the holder left) or connection trouble: try again
-            }
-            case NONODE -> {
-                makeDirectory(session, session.zookeeper(), group);
-                return null;
-            }
-            case NOAUTH -> throw new AccessDeniedException("not allowed to create " + path, path, sid, null);
-            default -> {
-                if (!r.connectionTrouble() && r.code() != Code.SESSIONEXPIRED) {
-                    throw new CoordinationException("cannot claim member id '" + memberId + "': " + r.code(), path,
-                            sid, KeeperException.create(r.code(), session.serverPath(path)));
+                case NOAUTH -> throw new AccessDeniedException("not allowed to create " + path, path, sid, refused);
+                default -> {
+                    if (!refused.code().equals(Code.SESSIONEXPIRED)) {
+                        throw new CoordinationException("cannot claim member id '" + memberId + "': " + refused.code(),
+                                path, sid, refused);
+                    }
+                    // the session ended: the next attempt runs in the new one
                 }
-                return null; // connection trouble: the next attempt finds our node by its nonce if it was applied
             }
-        }
-    }
-
-    /** Claims until it is settled: after connection trouble, the same nonce recognises our own node. */
-    private static IdClaim take(ZkSession session, String group, String memberId, byte[] nonce) throws InterruptedException {
-        String path = group + "/" + name(memberId);
-        while (true) {
-            session.ensureOpen();
-            Connections.awaitConnected(session, group, Deadline.none());
-            ZooKeeper zk = session.zookeeper();
-            long sid = zk.getSessionId();
-            IdClaim c = settle(session, group, memberId, path, nonce, sid, Reply.await(create(session, zk, path, nonce), Deadline.none()));
-            if (c != null) {
-                return c;
-            }
-        }
-    }
-
-    private static void makeDirectory(ZkSession session, ZooKeeper zk, String group) throws InterruptedException {
-        try {
-            ZKPaths.mkdirs(zk, session.serverPath(group), true, session.aclProvider(), true);
-        } catch (KeeperException e) {
-            if (e.code() == Code.NOAUTH) {
-                throw new AccessDeniedException("not allowed to create the group directory " + group, group,
-                        session.sessionId(), e);
-            }
-            // NODEEXISTS or connection trouble: the create is tried again
         }
     }
 

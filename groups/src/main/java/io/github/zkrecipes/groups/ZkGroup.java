@@ -1,6 +1,7 @@
 package io.github.zkrecipes.groups;
 
 import io.github.zkrecipes.ZkSession;
+import io.github.zkrecipes.internal.queue.CompanionRefusedException;
 import io.github.zkrecipes.internal.queue.Connections;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.NodeKind;
@@ -10,6 +11,7 @@ import io.github.zkrecipes.internal.queue.SequentialQueue;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -33,11 +35,12 @@ import java.util.Objects;
  * <ul>
  *   <li><b>One node per join.</b> Member nodes are made by the shared queue engine: a create whose
  *       reply is lost is adopted, not repeated; a join that fails removes its node.
- *   <li><b>Unique ids, decided by the ensemble.</b> A join first creates an ephemeral claim node
- *       named after the id ({@code <path>/id-<url-encoded id>}); ZooKeeper lets exactly one
- *       session create it, so of any number of joins with the same id, at once or not, exactly
- *       one succeeds and the others throw {@link DuplicateMemberException} naming the id and the
- *       holder's session, before making any member node (so no view ever shows a refused join).
+ *   <li><b>Unique ids, decided by the ensemble.</b> A join creates an ephemeral claim node named
+ *       after the id ({@code <path>/id-<url-encoded id>}) and its member node in one transaction;
+ *       ZooKeeper lets exactly one session create the claim, so of any number of joins with the
+ *       same id, at once or not, exactly one succeeds and the others throw {@link
+ *       DuplicateMemberException} naming the id and the holder's session, having made no member
+ *       node (so no view ever shows a refused join).
  *       The claim lives as long as the member (same session; deleted on leave). No listing or
  *       reading of other members is needed, so a join costs the same in a group of 5 or 5,000.
  *   <li><b>Re-join after expiry</b> (on by default, see {@link #withAutoRejoin}): when the
@@ -47,9 +50,10 @@ import java.util.Objects;
  *
  * <h2>Cost in ZooKeeper round trips</h2>
  * <ul>
- *   <li>join: 3 = 1 (claim the id) + 1 (create the member node and list, pipelined) + 1 (list
- *       names, to catch a second node of our own create after a lost reply). 2 writes, no read
- *       of any other member, whatever the group's size;
+ *   <li>join: 2 = 1 (one transaction claiming the id and creating the member node, with the
+ *       listing pipelined) + 1 (list names, to catch a second node of our own create after a lost
+ *       reply; the member is already visible to everyone by then). 1 commit, no read of any other
+ *       member, whatever the group's size;
  *   <li>update: 1 setData; leave: 1 (the member node's and the claim's deletes, pipelined);
  *   <li>{@link #members()}: about 2; a view: 1 read per join or data change, 0 per leave, 0 per
  *       claim (see {@link GroupView}).
@@ -158,22 +162,26 @@ public final class ZkGroup {
     record Joined(QueueEntry entry, IdClaim claim) { }
 
     /**
-     * Claims the id, then creates the member node (through the queue engine).
+     * Claims the id and creates the member node in one transaction (through the queue engine): of
+     * any number of joins with the same id, exactly one commits; the others make nothing.
      *
      * @throws DuplicateMemberException if a live member holds the id (nothing is left behind)
      */
     Joined enterUnique(String memberId, byte[] data) throws InterruptedException {
         while (true) {
             Connections.awaitConnected(session, path(), Deadline.none());
-            // The id first: a refused join never makes a member node, so no view ever shows it.
-            IdClaim claim = IdClaim.send(session, path(), memberId).await();
+            IdClaim.Request claim = IdClaim.request(session, path(), memberId);
+            QueueEntry entry;
+            try {
+                entry = queue.enter(NodeKind.MEMBER, 1, MemberData.encode(memberId, data), List.of(claim.op()),
+                        Deadline.none());
+            } catch (CompanionRefusedException refused) {
+                claim.refused(refused); // throws DuplicateMemberException, or returns to try again
+                continue;
+            }
+            IdClaim made = claim.made(entry.sessionId());
             boolean ok = false;
             try {
-                QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, MemberData.encode(memberId, data), Deadline.none());
-                if (entry.sessionId() != claim.sessionId()) {
-                    queue.remove(entry);
-                    continue; // the session changed in between: the claim went with the old one
-                }
                 // A second node of our own create (its reply was lost and the engine's recovery
                 // did not see it yet) would show as this member: names suffice to find it.
                 for (QueueNode node : queue.list()) {
@@ -182,10 +190,11 @@ public final class ZkGroup {
                     }
                 }
                 ok = true;
-                return new Joined(entry, claim);
+                return new Joined(entry, made);
             } finally {
                 if (!ok) {
-                    claim.release();
+                    queue.remove(entry);
+                    made.release();
                 }
             }
         }

@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The prefix is compared with the path as the <em>server</em> sees it: the actual created
  *       path (with a sequential suffix), including any chroot the client uses.</li>
  *   <li>Only successful creates count; a failed create (e.g. {@code NodeExists}) gets its normal
- *       error reply and does not consume an arming. Creates inside a {@code multi} are not
- *       matched.</li>
+ *       error reply and does not consume an arming. A successful {@code multi} counts when one
+ *       of its creates matches (its whole reply is dropped).</li>
  *   <li>The close is queued behind the replies already queued on that connection, so replies to
  *       earlier requests are still delivered; replies to requests the client pipelined after the
  *       create are lost as well (the client sees connection loss for them too), as with a real
@@ -242,6 +242,17 @@ public class ReplyDroppingServerCnxnFactory extends NIOServerCnxnFactory {
             }
             if (r instanceof Create2Response) {         // create2, createContainer, createTTL
                 return ((Create2Response) r).getPath();
+            }
+            if (r instanceof org.apache.zookeeper.MultiResponse multi) { // a transaction: its last create
+                String last = null;
+                for (org.apache.zookeeper.OpResult result : multi.getResultList()) {
+                    if (result instanceof org.apache.zookeeper.OpResult.CreateResult created) {
+                        last = created.getPath();
+                    } else if (result instanceof org.apache.zookeeper.OpResult.ErrorResult) {
+                        return null; // failed: nothing was created
+                    }
+                }
+                return last;
             }
             return null;
         }

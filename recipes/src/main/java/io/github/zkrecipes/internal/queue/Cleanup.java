@@ -5,6 +5,7 @@ import io.github.zkrecipes.SessionState;
 import io.github.zkrecipes.SessionStateListener;
 import io.github.zkrecipes.ZkSession;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
@@ -27,8 +28,11 @@ final class Cleanup implements SessionStateListener {
     private volatile String name;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile Registration registration;
+    private final java.util.List<String> companions; // deleted too once our node is found by its id
 
-    private Cleanup(ZkSession session, String dir, String name, String protectedId, long sessionId) {
+    private Cleanup(ZkSession session, String dir, String name, String protectedId, long sessionId,
+            java.util.List<String> companions) {
+        this.companions = companions;
         this.session = session;
         this.dir = dir;
         this.name = name;
@@ -38,12 +42,23 @@ final class Cleanup implements SessionStateListener {
 
     /** Deletes {@code dir/name} of session {@code sessionId} in the background. */
     static void deleteNode(ZkSession session, String dir, String name, long sessionId) {
-        new Cleanup(session, dir, name, null, sessionId).start();
+        new Cleanup(session, dir, name, null, sessionId, java.util.List.of()).start();
     }
 
     /** Finds the node with {@code protectedId} under {@code dir}, if one was created, and deletes it. */
     static void deleteById(ZkSession session, String dir, String protectedId, long sessionId) {
-        new Cleanup(session, dir, null, protectedId, sessionId).start();
+        deleteById(session, dir, protectedId, sessionId, java.util.List.of());
+    }
+
+    /**
+     * As {@link #deleteById(ZkSession, String, String, long)}; if the node is found (so the
+     * transaction that made it and {@code companionPaths} was applied), the companions are deleted
+     * too, each the same guaranteed way. Nothing is deleted when our node is not found: then the
+     * companions, if they exist, are someone else's.
+     */
+    static void deleteById(ZkSession session, String dir, String protectedId, long sessionId,
+            java.util.List<String> companionPaths) {
+        new Cleanup(session, dir, null, protectedId, sessionId, java.util.List.copyOf(companionPaths)).start();
     }
 
     private void start() {
@@ -114,6 +129,10 @@ final class Cleanup implements SessionStateListener {
                         ZkOps.exists(zk, dir + "/" + child).thenAccept(s -> {
                             if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sessionId) {
                                 name = child;
+                                for (String companion : companions) {
+                                    deleteNode(session, ZKPaths.getPathAndNode(companion).getPath(),
+                                            ZKPaths.getPathAndNode(companion).getNode(), sessionId);
+                                }
                                 attempt();
                             } else if (s.connectionTrouble()) {
                                 afterDelete(s.code()); // try again after reconnecting

@@ -133,6 +133,22 @@ public final class SequentialQueue {
      *     is left behind)
      */
     public QueueEntry enter(NodeKind kind, int weight, byte[] data, Deadline deadline) throws InterruptedException {
+        return enter(kind, weight, data, List.of(), deadline);
+    }
+
+    /**
+     * As {@link #enter(NodeKind, int, byte[], Deadline)}, creating the {@code companions} (ephemeral
+     * creates, for example a claim on a name) in the same transaction as the node: both exist or
+     * neither, at the cost of one commit. Still one pipelined round trip. A companion whose create
+     * is refused fails the whole transaction and is reported as {@link CompanionRefusedException};
+     * nothing is left behind. A node given up on is deleted with its companions.
+     *
+     * <p>After a create whose reply was lost, a later attempt that finds a companion already there
+     * (NODEEXISTS) looks for its own node again: the earlier transaction may have been applied and
+     * the first look-up answered by a server that had not seen it yet.
+     */
+    public QueueEntry enter(NodeKind kind, int weight, byte[] data, List<org.apache.zookeeper.Op> companions,
+            Deadline deadline) throws InterruptedException {
         if (weight < 1) {
             throw new IllegalArgumentException("weight must be at least 1, was " + weight);
         }
@@ -144,6 +160,7 @@ public final class SequentialQueue {
         String protectedId = UUID.randomUUID().toString().replace("-", "");
         String prefix = serverPath + "/" + QueueNode.prefix(kind, weight, protectedId);
         long attemptSession = 0; // the session of the last create sent, whose node may exist
+        long lostReply = 0;      // a session in which a create's reply was lost (it may have been applied)
         QueueEntry entry = null;
         try {
             while (entry == null) {
@@ -153,8 +170,9 @@ public final class SequentialQueue {
                 ZooKeeper zk = session.zookeeper();
                 long sid = zk.getSessionId();
                 attemptSession = sid; // from here on a node may exist: clean up unless adopted
-                CompletableFuture<Reply<String>> created = ZkOps.createEphemeralSequential(zk, prefix, data,
-                        session.aclProvider().getAclForPath(serverPath));
+                CompletableFuture<Reply<String>> created = companions.isEmpty()
+                        ? ZkOps.createEphemeralSequential(zk, prefix, data, session.aclProvider().getAclForPath(serverPath))
+                        : ZkOps.createWith(zk, companions, prefix, data, session.aclProvider().getAclForPath(serverPath));
                 // Even a zero timeout waits for the create's round trip (at least ROUND_TRIP_GRACE):
                 // "don't wait" means not waiting for other participants, not never getting an answer.
                 Deadline replies = deadline.atLeast(ROUND_TRIP_GRACE);
@@ -166,6 +184,32 @@ public final class SequentialQueue {
                 Reply<String> c = Reply.await(created, replies);
                 if (c == null) {
                     return null; // deadline; the finally block removes the node if it was created
+                }
+                if (!c.ok() && c.value() != null && !c.value().startsWith(prefix)) {
+                    // A companion was refused, so nothing of this transaction was applied.
+                    if (c.code() == Code.NODEEXISTS && lostReply == sid) {
+                        entry = recover(protectedId, sid, data, deadline); // applied before, seen late?
+                        if (entry != null) {
+                            break;
+                        }
+                    }
+                    if (c.code() == Code.NONODE && serverPath.equals(ZKPaths.getPathAndNode(c.value()).getPath())) {
+                        ensureDirectory();
+                        continue;
+                    }
+                    if (lostReply != sid) {
+                        attemptSession = 0; // no earlier attempt of this session may have applied
+                    }
+                    throw new CompanionRefusedException(c.value(), c.code(), sid);
+                }
+                if (c.ok() && c.stat() == null) { // a companion deleted at once by someone: read the node itself
+                    Reply<Stat> own = Reply.await(ZkOps.exists(zk, c.value()), replies);
+                    c = own == null ? null : own.ok() && own.value() != null
+                            ? new Reply<>(Code.OK, c.value(), own.value())
+                            : new Reply<>(own.ok() ? Code.CONNECTIONLOSS : own.code(), null, null);
+                    if (c == null) {
+                        return null;
+                    }
                 }
                 switch (c.code()) {
                     case OK -> {
@@ -194,6 +238,7 @@ public final class SequentialQueue {
                                     path, sid, KeeperException.create(c.code(), serverPath));
                         }
                         // The create may have been applied and only its reply lost.
+                        lostReply = sid;
                         entry = recover(protectedId, sid, data, deadline);
                         if (entry == null && !deadline.isExpired()) {
                             continue;
@@ -207,9 +252,17 @@ public final class SequentialQueue {
             return entry;
         } finally {
             if (entry == null && attemptSession != 0) {
-                Cleanup.deleteById(session, serverPath, protectedId, attemptSession);
+                Cleanup.deleteById(session, serverPath, protectedId, attemptSession, paths(companions));
             }
         }
+    }
+
+    private static List<String> paths(List<org.apache.zookeeper.Op> ops) {
+        List<String> out = new ArrayList<>(ops.size());
+        for (org.apache.zookeeper.Op op : ops) {
+            out.add(op.getPath());
+        }
+        return out;
     }
 
     /** After a lost create reply: find our node by its protected id, in the same session only. */

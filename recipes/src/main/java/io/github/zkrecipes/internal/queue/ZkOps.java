@@ -3,6 +3,7 @@ package io.github.zkrecipes.internal.queue;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
@@ -25,6 +26,48 @@ public final class ZkOps {
         zk.create(prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL,
                 (rc, path, ctx, name, stat) -> Reply.complete(f, rc, name, stat), null);
         return f;
+    }
+
+    /**
+     * {@code companions} and an ephemeral-sequential create of {@code prefix}, in one transaction
+     * (one commit), with an {@code exists} of the first companion pipelined behind it. A
+     * transaction's creates share its zxid, and ZooKeeper's multi reply carries no stat, so the
+     * companion's stat gives the new node's {@code czxid}: no extra round trip.
+     *
+     * <p>The reply: OK with the new node's path and a stat holding its czxid and owner (null if the
+     * companion was deleted at once); or the first failing operation's code, with that operation's
+     * path as the value (so the caller can tell a refused companion from a refused create); or
+     * connection trouble with a null value. The companions must be creates.
+     */
+    public static CompletableFuture<Reply<String>> createWith(ZooKeeper zk, List<Op> companions, String prefix,
+            byte[] data, List<ACL> acl) {
+        List<Op> ops = new java.util.ArrayList<>(companions);
+        ops.add(Op.create(prefix, data, acl, CreateMode.EPHEMERAL_SEQUENTIAL));
+        QueueMetrics.CREATES.increment();
+        long sid = zk.getSessionId();
+        CompletableFuture<Reply<List<OpResult>>> multi = multi(zk, ops);
+        CompletableFuture<Reply<Stat>> companion = exists(zk, companions.get(0).getPath());
+        return multi.thenCombine(companion, (m, c) -> {
+            if (m.ok()) {
+                String created = ((OpResult.CreateResult) m.value().get(ops.size() - 1)).getPath();
+                if (c.ok() && c.value() != null) {
+                    Stat stat = new Stat();
+                    stat.setCzxid(c.value().getCzxid());
+                    stat.setEphemeralOwner(sid);
+                    return new Reply<>(m.code(), created, stat);
+                }
+                return new Reply<>(m.code(), created, null);
+            }
+            if (m.value() != null) {
+                for (int i = 0; i < m.value().size(); i++) {
+                    if (m.value().get(i) instanceof OpResult.ErrorResult e && e.getErr() != Code.OK.intValue()
+                            && e.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
+                        return new Reply<>(Code.get(e.getErr()), ops.get(i).getPath(), null);
+                    }
+                }
+            }
+            return new Reply<>(m.code(), null, null);
+        });
     }
 
     public static CompletableFuture<Reply<List<String>>> children(ZooKeeper zk, String path, Watcher watcher) {
