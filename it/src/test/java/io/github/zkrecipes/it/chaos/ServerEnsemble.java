@@ -31,6 +31,8 @@ final class ServerEnsemble implements AutoCloseable {
 
     private final Path dir;
     private final int[] clientPorts = new int[SIZE];
+    private final int[] quorumPorts = new int[SIZE];
+    private final int[] electionPorts = new int[SIZE];
     private final Process[] processes = new Process[SIZE];
     private final boolean[] paused = new boolean[SIZE];
     /** With proxied peers: "from-to" -> {quorum proxy, election proxy} that server "from" dials. */
@@ -53,6 +55,8 @@ final class ServerEnsemble implements AutoCloseable {
         int[] ports = freePorts(SIZE * 3);
         for (int i = 0; i < SIZE; i++) {
             clientPorts[i] = ports[i];
+            quorumPorts[i] = ports[SIZE + i];
+            electionPorts[i] = ports[2 * SIZE + i];
         }
         for (int i = 0; i < SIZE; i++) {
             StringJoiner servers = new StringJoiner("\n");
@@ -104,6 +108,34 @@ final class ServerEnsemble implements AutoCloseable {
 
     int clientPort(int server) {
         return clientPorts[server];
+    }
+
+    /** The port {@code server} itself listens on for followers (the quorum port). */
+    int quorumPort(int server) {
+        return quorumPorts[server];
+    }
+
+    /** The port {@code server} itself listens on for leader election. */
+    int electionPort(int server) {
+        return electionPorts[server];
+    }
+
+    /**
+     * With proxied peers: the ports of the two proxies (quorum, election) that server {@code from}
+     * dials, as its zoo.cfg says, to reach server {@code to}; no other server's traffic crosses
+     * them. Not every connection between the two does: a server that receives an election
+     * connection from a lower id closes it and dials back the address that peer advertised in its
+     * handshake, which is its real election port ({@code QuorumCnxManager.handleConnection}).
+     */
+    List<Integer> peerProxyPorts(int from, int to) {
+        requirePeerProxies();
+        Proxy[] ps = peerProxies.get(from + "-" + to);
+        return List.of(ps[0].port(), ps[1].port());
+    }
+
+    /** The process id of {@code server}'s JVM. */
+    long pid(int server) {
+        return processes[server].pid();
     }
 
     /** The index of the current leader, or -1 if no reachable server says it leads. */
