@@ -46,7 +46,7 @@ import java.util.Optional;
  * </ul>
  *
  * <h2>Cost in ZooKeeper round trips</h2>
- * acquire: 1 to read N, 1 to create and list (pipelined); a waiter +1 to watch (the head waiter's
+ * acquire: 1 to create, list and read N (pipelined; +2 the first time, to define N); a waiter +1 to watch (the head waiter's
  * watches on every holder are pipelined into that one); the head waiter's grant after a release:
  * 0 listings, plus one data change (the baton) if someone waits behind it. Release: 1 delete
  * (not waited for if the session pipelines releases).
@@ -117,17 +117,33 @@ public final class ZkSemaphore {
             throw new InterruptedException("interrupted before acquiring " + path());
         }
         session.ensureOpen();
-        int stored = SemaphoreDefinition.readOrDefine(session, path(), permits);
-        if (stored != permits) {
-            throw new IllegalStateException("semaphore " + path() + " has " + stored + " permits; this participant declared "
-                    + permits + " (read the current value with permits(), or change it with setPermits)");
-        }
-        Optional<QueueEntry> entry = queue.join(NodeKind.LEASE, count, Participant.current(session).encode(),
-                new PermitRule(stored, count), deadline);
-        if (entry.isEmpty()) {
+        // N is read in the create's round trip (after the create, so any N set before it counts);
+        // only an undefined N (a new or reaped directory) costs more: it is defined, by CAS.
+        QueueEntry entry = queue.enterReadingDirectory(NodeKind.LEASE, count, Participant.current(session).encode(), deadline);
+        if (entry == null) {
             return Optional.empty();
         }
-        Lease lease = new Lease(entry.get());
+        boolean granted = false;
+        try {
+            int stored = SemaphoreDefinition.parse(entry.directoryData());
+            if (stored <= 0) {
+                stored = SemaphoreDefinition.readOrDefine(session, path(), permits);
+            }
+            if (stored != permits) {
+                throw new IllegalStateException("semaphore " + path() + " has " + stored + " permits; this participant declared "
+                        + permits + " (read the current value with permits(), or change it with setPermits)");
+            }
+            granted = queue.await(entry, new PermitRule(stored, count), deadline);
+        } finally {
+            if (!granted) {
+                queue.remove(entry);
+            }
+        }
+        if (!granted) {
+            return Optional.empty();
+        }
+        Optional<QueueEntry> held = Optional.of(entry);
+        Lease lease = new Lease(held.get());
         if (lease.state().isTerminal()) {
             throw new SessionLostException("session lost as the lease was granted", lease.path(), lease.sessionId(), null);
         }

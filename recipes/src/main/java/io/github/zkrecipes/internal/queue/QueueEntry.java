@@ -15,6 +15,7 @@ public final class QueueEntry {
     private final long sessionId;
     private final byte[] data;
     private volatile List<String> initialListing;
+    private volatile byte[] directoryData;   // the directory's data read with the create, if asked for
 
     QueueEntry(SequentialQueue queue, QueueNode node, long czxid, long sessionId, byte[] data, List<String> initialListing) {
         this.data = data;
@@ -56,6 +57,18 @@ public final class QueueEntry {
     /** The data the node was created with. */
     byte[] data() {
         return data;
+    }
+
+    /**
+     * The directory's data as read in the create's round trip (after the create), if the entry
+     * was made with {@code readDirectory}; null otherwise or if the read failed.
+     */
+    public byte[] directoryData() {
+        return directoryData;
+    }
+
+    void directoryData(byte[] data) {
+        this.directoryData = data;
     }
 
     /** The listing pipelined with the create, for the first decision; handed out once. */

@@ -133,7 +133,17 @@ public final class SequentialQueue {
      *     is left behind)
      */
     public QueueEntry enter(NodeKind kind, int weight, byte[] data, Deadline deadline) throws InterruptedException {
-        return enter(kind, weight, data, List.of(), deadline);
+        return enter(kind, weight, data, List.of(), false, deadline);
+    }
+
+    /**
+     * As {@link #enter(NodeKind, int, byte[], Deadline)}, also reading the directory's data in the
+     * same round trip (after the create: {@link QueueEntry#directoryData()}), for recipes that
+     * keep their definition there.
+     */
+    public QueueEntry enterReadingDirectory(NodeKind kind, int weight, byte[] data, Deadline deadline)
+            throws InterruptedException {
+        return enter(kind, weight, data, List.of(), true, deadline);
     }
 
     /**
@@ -149,6 +159,12 @@ public final class SequentialQueue {
      */
     public QueueEntry enter(NodeKind kind, int weight, byte[] data, List<org.apache.zookeeper.Op> companions,
             Deadline deadline) throws InterruptedException {
+        return enter(kind, weight, data, companions, false, deadline);
+    }
+
+    /** The create of every enter variant: one pipelined round trip when connected. */
+    private QueueEntry enter(NodeKind kind, int weight, byte[] data, List<org.apache.zookeeper.Op> companions,
+            boolean readDirectory, Deadline deadline) throws InterruptedException {
         if (weight < 1) {
             throw new IllegalArgumentException("weight must be at least 1, was " + weight);
         }
@@ -176,6 +192,7 @@ public final class SequentialQueue {
                 // Even a zero timeout waits for the create's round trip (at least ROUND_TRIP_GRACE):
                 // "don't wait" means not waiting for other participants, not never getting an answer.
                 Deadline replies = deadline.atLeast(ROUND_TRIP_GRACE);
+                CompletableFuture<Reply<byte[]>> directory = readDirectory ? ZkOps.data(zk, serverPath, null) : null;
                 // The listing is answered after the create (a session's requests are answered in
                 // order): waiting for it synchronously waits for both, with no thread hand-off.
                 CompletableFuture<Reply<List<String>>> listed = syncAllowed(zk, replies)
@@ -220,6 +237,10 @@ public final class SequentialQueue {
                         Reply<List<String>> l = Reply.await(listed, replies);
                         entry = new QueueEntry(this, QueueNode.parse(ZKPaths.getNodeFromPath(c.value())),
                                 c.stat().getCzxid(), sid, data, l != null && l.ok() ? l.value() : null);
+                        if (directory != null) {
+                            Reply<byte[]> d = Reply.await(directory, replies);
+                            entry.directoryData(d != null && d.ok() ? d.value() : null);
+                        }
                     }
                     case NONODE -> ensureDirectory();
                     case NOAUTH -> {

@@ -55,6 +55,14 @@ public interface RecipeClient extends AutoCloseable {
     /** Joins the group at {@code path} as {@code id}, ready to see the others. */
     Member join(String path, String id) throws Exception;
 
+    /**
+     * Joins the group at {@code path} as {@code id} without watching it (the joiner whose join
+     * the others time). A recipe whose members always see the group may join as {@link #join}.
+     */
+    default AutoCloseable joinOnly(String path, String id) throws Exception {
+        return join(path, id);
+    }
+
     /** Closes the client's session. */
     @Override
     void close();

@@ -187,7 +187,8 @@ public interface Scenario {
                     long now;
                     while ((now = System.nanoTime()) - end < 0) {
                         String id = "joiner" + round++;
-                        RecipeClient.Member m = joiner.join(path, id);
+                        AutoCloseable m = joiner.joinOnly(path, id); // Curator's member always has a cache
+
                         for (RecipeClient.Member seer : seers) {
                             seer.awaitSeen(id, true);
                         }

@@ -142,6 +142,11 @@ public final class ZkRecipesClient implements RecipeClient {
     }
 
     @Override
+    public AutoCloseable joinOnly(String path, String id) throws InterruptedException {
+        return new ZkGroup(session, path).join(id, new byte[0]);
+    }
+
+    @Override
     public Member join(String path, String id) throws InterruptedException {
         ZkGroup group = new ZkGroup(session, path);
         Membership membership = group.join(id, new byte[0]);
