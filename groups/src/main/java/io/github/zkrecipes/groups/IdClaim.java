@@ -183,4 +183,9 @@ final class IdClaim {
     long sessionId() {
         return sessionId;
     }
+
+    /** The claim node's path, as the session's users see it. */
+    String path() {
+        return path;
+    }
 }

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * throws is logged.
  *
  * <p>Cost: {@link #update}: 1 setData (Curator retries it across a connection loss); leave: 1
- * (the member node's and the id claim's deletes, pipelined); a re-join costs what a join does
- * (3 round trips); a return from {@code UNCERTAIN}: 1 multi.
+ * (the member node's and the id claim's deletes, in one transaction); a re-join costs what a join
+ * does (2 round trips, 1 commit); a return from {@code UNCERTAIN}: 1 multi.
  *
  * <p>Thread-safe.
  */

@@ -54,7 +54,7 @@ import java.util.Objects;
  *       listing pipelined) + 1 (list names, to catch a second node of our own create after a lost
  *       reply; the member is already visible to everyone by then). 1 commit, no read of any other
  *       member, whatever the group's size;
- *   <li>update: 1 setData; leave: 1 (the member node's and the claim's deletes, pipelined);
+ *   <li>update: 1 setData; leave: 1 (the member node's and the claim's deletes in one transaction);
  *   <li>{@link #members()}: about 2; a view: 1 read per join or data change, 0 per leave, 0 per
  *       claim (see {@link GroupView}).
  * </ul>
@@ -201,13 +201,11 @@ public final class ZkGroup {
     }
 
     /**
-     * Deletes the member node, then the id claim, pipelined: the member node's delete is not
-     * waited for; the claim's is (briefly), and this session's deletes are applied in order, so
-     * once the id is free the member node is gone too.
+     * Deletes the member node and the id claim in one transaction (one commit; waited for unless
+     * the session pipelines releases): nobody ever sees the id free while the member node exists.
      */
     void leave(Joined joined) {
-        queue.release(joined.entry());
-        joined.claim().release();
+        queue.release(joined.entry(), List.of(session.serverPath(joined.claim().path())));
     }
 
     @Override

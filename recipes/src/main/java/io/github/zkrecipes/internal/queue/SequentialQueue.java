@@ -615,18 +615,87 @@ public final class SequentialQueue {
         delete(entry, !session.pipelinedRelease());
     }
 
-    private void delete(QueueEntry entry, boolean confirm) {
+    /**
+     * As {@link #release(QueueEntry)}, deleting {@code companions} (server paths of nodes made with
+     * the entry, see {@link #enter(NodeKind, int, byte[], List, Deadline)}) in the same transaction:
+     * one commit; the node goes first, and nobody sees a companion without it. A companion already
+     * gone does not keep the node: then the node is deleted alone.
+     */
+    public void release(QueueEntry entry, List<String> companions) {
+        if (companions.isEmpty()) {
+            release(entry);
+            return;
+        }
+        boolean confirm = !session.pipelinedRelease();
+        ZooKeeper zk = liveHandle(entry);
+        if (zk == null) {
+            return;
+        }
+        if (!session.state().isConnected()) {
+            Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
+            deleteLater(companions, entry.sessionId());
+            return;
+        }
+        List<org.apache.zookeeper.Op> ops = new ArrayList<>();
+        ops.add(org.apache.zookeeper.Op.delete(entry.serverPath(), -1));
+        for (String c : companions) {
+            ops.add(org.apache.zookeeper.Op.delete(c, -1));
+        }
+        QueueMetrics.DELETES.increment();
+        CompletableFuture<Reply<List<org.apache.zookeeper.OpResult>>> sent = ZkOps.multi(zk, ops);
+        if (!confirm) {
+            sent.thenAccept(r -> afterTransactionDelete(entry, companions, r, false));
+            return;
+        }
+        afterTransactionDelete(entry, companions, awaitDelete(zk, sent), true);
+    }
+
+    private void afterTransactionDelete(QueueEntry entry, List<String> companions,
+            Reply<List<org.apache.zookeeper.OpResult>> r, boolean confirm) {
+        if (r == null || r.connectionTrouble()) {
+            Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
+            deleteLater(companions, entry.sessionId());
+        } else if (!r.ok()) {
+            // Something of it was gone already (or refused): delete what is there one by one.
+            delete(entry, confirm);
+            deleteLater(companions, entry.sessionId());
+        }
+    }
+
+    private void deleteLater(List<String> serverPaths, long sessionId) {
+        for (String c : serverPaths) {
+            ZKPaths.PathAndNode pn = ZKPaths.getPathAndNode(c);
+            Cleanup.deleteNode(session, pn.getPath(), pn.getNode(), sessionId);
+        }
+    }
+
+    /** The session's handle if the entry's session is still the current one, else null (its nodes are gone). */
+    private ZooKeeper liveHandle(QueueEntry entry) {
         if (session.isClosed() || session.sessionId() != entry.sessionId()) {
-            return; // the node's session is over: the ensemble deleted it
+            return null;
         }
-        ZooKeeper zk;
         try {
-            zk = session.zookeeper();
+            ZooKeeper zk = session.zookeeper();
+            return zk.getSessionId() == entry.sessionId() ? zk : null;
         } catch (RuntimeException e) {
-            return;
+            return null;
         }
-        if (zk.getSessionId() != entry.sessionId()) {
-            return;
+    }
+
+    /** Waits for a delete's reply, bounded: ZooKeeper answers or reports connection loss within its read timeout. */
+    private static <T> Reply<T> awaitDelete(ZooKeeper zk, CompletableFuture<Reply<T>> sent) {
+        try {
+            return Reply.await(sent, Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private void delete(QueueEntry entry, boolean confirm) {
+        ZooKeeper zk = liveHandle(entry);
+        if (zk == null) {
+            return; // the node's session is over: the ensemble deleted it
         }
         if (!session.state().isConnected()) {
             Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
@@ -637,15 +706,7 @@ public final class SequentialQueue {
             sent.thenAccept(r -> afterDelete(entry, r));
             return;
         }
-        Reply<Void> r;
-        try {
-            // Bounded: ZooKeeper answers or reports connection loss within its read timeout.
-            r = Reply.await(sent, Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            r = null;
-        }
-        afterDelete(entry, r);
+        afterDelete(entry, awaitDelete(zk, sent));
     }
 
     private void afterDelete(QueueEntry entry, Reply<Void> r) {

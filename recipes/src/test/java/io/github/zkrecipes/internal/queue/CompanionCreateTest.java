@@ -88,4 +88,31 @@ class CompanionCreateTest {
         assertArrayEquals(CLAIM, zk.admin().getData(zk.serverPath(DIR + "/x"), false, null));
         queue.remove(entry);
     }
+
+    @Test
+    void aReleaseDeletesTheNodeWithItsCompanionsInOneTransaction(ZkTestContext zk) throws Exception {
+        SequentialQueue queue = new SequentialQueue(zk.session(), DIR);
+        QueueEntry warm = queue.enter(NodeKind.MEMBER, 1, new byte[0], Deadline.none()); // the directory stays
+        QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, new byte[0], List.of(claim(zk, "x")), Deadline.none());
+        QueueMetrics.Snapshot before = QueueMetrics.snapshot();
+
+        queue.release(entry, List.of(zk.serverPath(DIR + "/x")));
+
+        assertEquals(List.of(warm.node().name()), zk.children(DIR), "confirmed: gone when release returns");
+        assertEquals(1, QueueMetrics.snapshot().minus(before).deletes(), "one transaction");
+        queue.remove(warm);
+    }
+
+    @Test
+    void aCompanionAlreadyGoneDoesNotKeepTheNode(ZkTestContext zk) throws Exception {
+        SequentialQueue queue = new SequentialQueue(zk.session(), DIR);
+        QueueEntry warm = queue.enter(NodeKind.MEMBER, 1, new byte[0], Deadline.none());
+        QueueEntry entry = queue.enter(NodeKind.MEMBER, 1, new byte[0], List.of(claim(zk, "x")), Deadline.none());
+        zk.admin().delete(zk.serverPath(DIR + "/x"), -1);
+
+        queue.release(entry, List.of(zk.serverPath(DIR + "/x")));
+
+        assertEquals(List.of(warm.node().name()), zk.children(DIR));
+        queue.remove(warm);
+    }
 }
