@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * was killed before its {@code finally}). Rules match only ports this test owns (proxies and
  * servers it started on ports chosen at start).
  *
- * <p>Each port gets a counting rule (no target) before its drop rule, so {@link #counts()} tells
- * how many packets were seen and how many were dropped.
+ * <p>Each fault's rules go in with one {@code iptables-restore --noflush} (one transaction: they
+ * take effect together, not rule by rule over a second). Each port gets a counting rule (no
+ * target) before its drop rule, so {@link #counts()} tells how many packets were seen and how many
+ * were dropped.
  */
 final class Netfilter implements AutoCloseable {
     private static final String CHAIN_PREFIX = "ZKR-";
@@ -81,10 +83,12 @@ final class Netfilter implements AutoCloseable {
                 ? List.of("-m", "statistic", "--mode", "random", "--probability",
                         String.format(Locale.ROOT, "%.4f", probability))
                 : List.of();
+        List<String> rules = new ArrayList<>();
         for (int port : ports) {
-            countAndDrop(List.of("-p", "tcp", "--dport", Integer.toString(port)), random);
-            countAndDrop(List.of("-p", "tcp", "--sport", Integer.toString(port)), random);
+            countAndDrop(rules, List.of("-p", "tcp", "--dport", Integer.toString(port)), random);
+            countAndDrop(rules, List.of("-p", "tcp", "--sport", Integer.toString(port)), random);
         }
+        apply(rules);
     }
 
     /**
@@ -92,21 +96,39 @@ final class Netfilter implements AutoCloseable {
      * directions (a connection that does not go through a port of {@link #drop}).
      */
     void dropConnection(int a, int b) {
-        countAndDrop(List.of("-p", "tcp", "--sport", Integer.toString(a), "--dport", Integer.toString(b)), List.of());
-        countAndDrop(List.of("-p", "tcp", "--sport", Integer.toString(b), "--dport", Integer.toString(a)), List.of());
+        List<String> rules = new ArrayList<>();
+        countAndDrop(rules, List.of("-p", "tcp", "--sport", Integer.toString(a), "--dport", Integer.toString(b)), List.of());
+        countAndDrop(rules, List.of("-p", "tcp", "--sport", Integer.toString(b), "--dport", Integer.toString(a)), List.of());
+        apply(rules);
     }
 
     /** A counting rule (no target) for {@code match}, then its DROP rule with {@code extra} matches. */
-    private void countAndDrop(List<String> match, List<String> extra) {
-        List<String> count = new ArrayList<>(List.of("-A", chain));
-        count.addAll(match);
-        count.addAll(List.of("-m", "comment", "--comment", comment));
-        must(count.toArray(String[]::new));
-        List<String> drop = new ArrayList<>(List.of("-A", chain));
-        drop.addAll(match);
-        drop.addAll(extra);
-        drop.addAll(List.of("-m", "comment", "--comment", comment, "-j", "DROP"));
-        must(drop.toArray(String[]::new));
+    private void countAndDrop(List<String> rules, List<String> match, List<String> extra) {
+        String m = String.join(" ", match);
+        String tag = "-m comment --comment " + comment;
+        rules.add("-A " + chain + " " + m + " " + tag);
+        rules.add("-A " + chain + " " + m + (extra.isEmpty() ? "" : " " + String.join(" ", extra)) + " " + tag
+                + " -j DROP");
+    }
+
+    /** Adds {@code rules} to the chain in one iptables-restore transaction: all take effect at once. */
+    private void apply(List<String> rules) {
+        String input = "*filter\n" + String.join("\n", rules) + "\nCOMMIT\n";
+        try {
+            Process p = new ProcessBuilder("iptables-restore", "-w", "5", "--noflush").redirectErrorStream(true).start();
+            p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException("iptables-restore failed: " + out.trim() + "\n" + input);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run iptables-restore", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted adding iptables rules", e);
+        }
     }
 
     /** Empties the chain: every link this instance faulted works again. */
