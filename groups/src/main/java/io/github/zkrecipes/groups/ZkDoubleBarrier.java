@@ -70,10 +70,11 @@ import org.apache.zookeeper.ZooKeeper;
  *
  * <h2>Cost in ZooKeeper round trips</h2>
  * <ul>
- *   <li>enter: 3 for everyone. 1 (create and list, pipelined, by the queue engine) + 1 (the
- *       directory's data with a watch, then a listing, pipelined) + either 1 compare-and-set (the
- *       N-th arrival) or 1 re-read after the one wakeup by the marker (the others). No arrival
- *       wakes a waiter; the round's completion wakes each waiter exactly once.
+ *   <li>enter: 1 (create, the directory's data and a listing, pipelined, by the queue engine),
+ *       then for the N-th arrival +1 (an {@code exists} of each other party's node, pipelined: a
+ *       node made by hand is no party) +1 compare-and-set; for the others +1 (the directory's data
+ *       with a watch, then a listing, pipelined) +1 re-read after the one wakeup by the marker. No
+ *       arrival wakes a waiter; the round's completion wakes each waiter exactly once.
  *   <li>leave: 1 (delete and listing, pipelined) if the others have left; otherwise +1 watch on the
  *       newest remaining node of the round and +1 listing per wakeup.
  *   <li>giving up (deadline, refusal): 1 {@code multi}.
@@ -163,7 +164,7 @@ public final class ZkDoubleBarrier {
             throw new InterruptedException("interrupted before entering " + path());
         }
         session.ensureOpen();
-        QueueEntry e = queue.enter(NodeKind.BARRIER, 1, Participant.current(session).encode(), deadline);
+        QueueEntry e = queue.enterReadingDirectory(NodeKind.BARRIER, 1, Participant.current(session).encode(), deadline);
         if (e == null) {
             return false;
         }
@@ -221,15 +222,29 @@ public final class ZkDoubleBarrier {
             boolean lastLook = false;
             boolean maybeRemoved = false; // a give-up's reply was lost: it may have been applied
             boolean refusing = false;
+            // The directory's data and listing read in the create's round trip (in that order):
+            // the arrival that completes the round counts on them at once. Only a decision to wait
+            // needs the watch, and so a second read.
+            List<String> initialListing = e.takeInitialListing();
+            boolean preread = initialListing != null && e.directoryStat() != null;
             while (true) {
                 ZooKeeper zk = Connections.handle(session, e.sessionId(), path());
                 Deadline replies = deadline.atLeast(SequentialQueue.ROUND_TRIP_GRACE);
-                // The directory's data first, then the listing: a give-up applied after the data
-                // was read changes its version, so a marker written on this listing then fails.
-                var dataReply = signals.watchData(zk, serverPath);
-                var listReply = ZkOps.children(zk, serverPath, null);
-                Reply<byte[]> data = Reply.await(dataReply, replies);
-                Reply<List<String>> list = Reply.await(listReply, replies);
+                boolean watched = !preread;
+                Reply<byte[]> data;
+                Reply<List<String>> list;
+                if (preread) {
+                    preread = false;
+                    data = new Reply<>(Code.OK, e.directoryData(), e.directoryStat());
+                    list = new Reply<>(Code.OK, initialListing, null);
+                } else {
+                    // The directory's data first, then the listing: a give-up applied after the data
+                    // was read changes its version, so a marker written on this listing then fails.
+                    var dataReply = signals.watchData(zk, serverPath);
+                    var listReply = ZkOps.children(zk, serverPath, null);
+                    data = Reply.await(dataReply, replies);
+                    list = Reply.await(listReply, replies);
+                }
                 if (data == null || list == null) {
                     return null; // no answer by the deadline: the caller removes the node
                 }
@@ -315,6 +330,9 @@ public final class ZkDoubleBarrier {
                     }
                     maybeRemoved |= c == null || c == Code.CONNECTIONLOSS || c == Code.OPERATIONTIMEOUT;
                     continue; // the directory changed: perhaps the round just completed
+                }
+                if (!watched) {
+                    continue; // read again, this time with the watch to wait on
                 }
                 if (signals.next(deadline) == null) {
                     lastLook = true; // one last look at the deadline, then give up

@@ -16,6 +16,7 @@ public final class QueueEntry {
     private final byte[] data;
     private volatile List<String> initialListing;
     private volatile byte[] directoryData;   // the directory's data read with the create, if asked for
+    private volatile org.apache.zookeeper.data.Stat directoryStat;
 
     QueueEntry(SequentialQueue queue, QueueNode node, long czxid, long sessionId, byte[] data, List<String> initialListing) {
         this.data = data;
@@ -67,12 +68,22 @@ public final class QueueEntry {
         return directoryData;
     }
 
-    void directoryData(byte[] data) {
-        this.directoryData = data;
+    /** The directory's stat read with {@link #directoryData()} (its data version), or null likewise. */
+    public org.apache.zookeeper.data.Stat directoryStat() {
+        return directoryStat;
     }
 
-    /** The listing pipelined with the create, for the first decision; handed out once. */
-    List<String> takeInitialListing() {
+    void directoryData(byte[] data, org.apache.zookeeper.data.Stat stat) {
+        this.directoryData = data;
+        this.directoryStat = stat;
+    }
+
+    /**
+     * The listing pipelined with the create (taken after the create, and after the directory's
+     * data when that was read), for the first decision; handed out once, null after that or if
+     * it failed.
+     */
+    public List<String> takeInitialListing() {
         List<String> l = initialListing;
         initialListing = null;
         return l;

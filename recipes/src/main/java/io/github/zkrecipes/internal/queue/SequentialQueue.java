@@ -239,7 +239,7 @@ public final class SequentialQueue {
                                 c.stat().getCzxid(), sid, data, l != null && l.ok() ? l.value() : null);
                         if (directory != null) {
                             Reply<byte[]> d = Reply.await(directory, replies);
-                            entry.directoryData(d != null && d.ok() ? d.value() : null);
+                            entry.directoryData(d != null && d.ok() ? d.value() : null, d != null && d.ok() ? d.stat() : null);
                         }
                     }
                     case NONODE -> ensureDirectory();
