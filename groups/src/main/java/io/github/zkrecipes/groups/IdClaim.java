@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A transaction whose reply was lost is found again by the engine (by the member node's
  * protected id), and the claim with it; the random nonce in the claim's data tells our own claim
- * from another session's. A claim lives exactly as long as its session or until {@link #release()}.
+ * from another session's. A claim lives exactly as long as its session or until its member leaves (the engine deletes
+ * both in one transaction; a background delete after connection trouble deletes the claim only
+ * while its czxid is the member node's, so a later claim of the same id survives).
  */
 final class IdClaim {
     private static final Logger LOG = LoggerFactory.getLogger(IdClaim.class);
@@ -107,76 +109,6 @@ final class IdClaim {
                     // the session ended: the next attempt runs in the new one
                 }
             }
-        }
-    }
-
-    /**
-     * Deletes the claim, only ever in its own session: a delete sent after the session expired
-     * could hit a claim of the same name that someone else made since. One delete; if the reply is
-     * lost, sent again when the same session reconnects; nothing to do once the session has ended
-     * (the claim ended with it). Waits for the reply at most about a second, so that a join with
-     * the same id by anyone right after this returns finds the id free. Never throws; keeps the
-     * interrupt flag.
-     */
-    void release() {
-        java.util.concurrent.CountDownLatch replied = attempt();
-        try {
-            replied.await(1, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private java.util.concurrent.CountDownLatch attempt() {
-        java.util.concurrent.CountDownLatch replied = new java.util.concurrent.CountDownLatch(1);
-        if (session.isClosed() || session.sessionId() != sessionId) {
-            replied.countDown();
-            return replied;
-        }
-        ZooKeeper zk;
-        try {
-            zk = session.zookeeper();
-        } catch (RuntimeException closed) {
-            replied.countDown();
-            return replied;
-        }
-        if (zk.getSessionId() != sessionId) {
-            replied.countDown();
-            return replied;
-        }
-        zk.delete(session.serverPath(path), -1, (rc, p, ctx) -> {
-            replied.countDown();
-            Code c = Code.get(rc);
-            if (c == Code.CONNECTIONLOSS || c == Code.OPERATIONTIMEOUT || c == Code.REQUESTTIMEOUT) {
-                retryOnReconnect();
-            } else if (c != Code.OK && c != Code.NONODE && c != Code.SESSIONEXPIRED) {
-                LOG.warn("cannot delete member id claim {}: {}; it goes with its session", path, c);
-            }
-        }, null);
-        return replied;
-    }
-
-    private void retryOnReconnect() {
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        io.github.zkrecipes.Registration[] registration = new io.github.zkrecipes.Registration[1];
-        try {
-            registration[0] = session.addStateListener((state, id) -> {
-                if (state == io.github.zkrecipes.SessionState.SUSPENDED || !done.compareAndSet(false, true)) {
-                    return;
-                }
-                if (registration[0] != null) {
-                    registration[0].close();
-                }
-                if (state == io.github.zkrecipes.SessionState.RECONNECTED) {
-                    attempt();
-                } // LOST, CLOSED, a new session: the claim is gone with its session
-            });
-        } catch (IllegalStateException closed) {
-            return;
-        }
-        if (session.state().isConnected() && done.compareAndSet(false, true)) {
-            registration[0].close();
-            attempt(); // reconnected before the listener was in place
         }
     }
 

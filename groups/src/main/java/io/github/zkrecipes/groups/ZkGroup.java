@@ -193,8 +193,7 @@ public final class ZkGroup {
                 return new Joined(entry, made);
             } finally {
                 if (!ok) {
-                    queue.remove(entry);
-                    made.release();
+                    queue.remove(entry, List.of(session.serverPath(made.path())));
                 }
             }
         }

@@ -29,10 +29,12 @@ final class Cleanup implements SessionStateListener {
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile Registration registration;
     private final java.util.List<String> companions; // deleted too once our node is found by its id
+    private final long czxid; // if not 0: delete only a node created by this transaction (a reusable name)
 
     private Cleanup(ZkSession session, String dir, String name, String protectedId, long sessionId,
-            java.util.List<String> companions) {
+            java.util.List<String> companions, long czxid) {
         this.companions = companions;
+        this.czxid = czxid;
         this.session = session;
         this.dir = dir;
         this.name = name;
@@ -42,7 +44,17 @@ final class Cleanup implements SessionStateListener {
 
     /** Deletes {@code dir/name} of session {@code sessionId} in the background. */
     static void deleteNode(ZkSession session, String dir, String name, long sessionId) {
-        new Cleanup(session, dir, name, null, sessionId, java.util.List.of()).start();
+        new Cleanup(session, dir, name, null, sessionId, java.util.List.of(), 0).start();
+    }
+
+    /**
+     * Deletes {@code serverPath} in the background if it is still the node created by transaction
+     * {@code czxid} (a companion: its name can be taken again by a later create, even by this
+     * session, which a delete by name would hit).
+     */
+    static void deleteCreatedIn(ZkSession session, String serverPath, long sessionId, long czxid) {
+        ZKPaths.PathAndNode pn = ZKPaths.getPathAndNode(serverPath);
+        new Cleanup(session, pn.getPath(), pn.getNode(), null, sessionId, java.util.List.of(), czxid).start();
     }
 
     /** Finds the node with {@code protectedId} under {@code dir}, if one was created, and deletes it. */
@@ -58,7 +70,7 @@ final class Cleanup implements SessionStateListener {
      */
     static void deleteById(ZkSession session, String dir, String protectedId, long sessionId,
             java.util.List<String> companionPaths) {
-        new Cleanup(session, dir, null, protectedId, sessionId, java.util.List.copyOf(companionPaths)).start();
+        new Cleanup(session, dir, null, protectedId, sessionId, java.util.List.copyOf(companionPaths), 0).start();
     }
 
     private void start() {
@@ -107,7 +119,17 @@ final class Cleanup implements SessionStateListener {
             return;
         }
         String n = name;
-        if (n != null) {
+        if (n != null && czxid != 0) {
+            ZkOps.exists(zk, dir + "/" + n).thenAccept(s -> {
+                if (s.ok() && s.value() != null && s.value().getCzxid() == czxid) {
+                    ZkOps.delete(zk, dir + "/" + n).thenAccept(r -> afterDelete(r.code()));
+                } else if (s.ok()) {
+                    finish(); // gone, or a later node of the same name: not ours to delete
+                } else {
+                    afterDelete(s.code());
+                }
+            });
+        } else if (n != null) {
             ZkOps.delete(zk, dir + "/" + n).thenAccept(r -> afterDelete(r.code()));
         } else {
             ZkOps.children(zk, dir, null).thenAccept(r -> {
@@ -130,8 +152,7 @@ final class Cleanup implements SessionStateListener {
                             if (s.ok() && s.value() != null && s.value().getEphemeralOwner() == sessionId) {
                                 name = child;
                                 for (String companion : companions) {
-                                    deleteNode(session, ZKPaths.getPathAndNode(companion).getPath(),
-                                            ZKPaths.getPathAndNode(companion).getNode(), sessionId);
+                                    deleteCreatedIn(session, companion, sessionId, s.value().getCzxid());
                                 }
                                 attempt();
                             } else if (s.connectionTrouble()) {

@@ -622,18 +622,26 @@ public final class SequentialQueue {
      * gone does not keep the node: then the node is deleted alone.
      */
     public void release(QueueEntry entry, List<String> companions) {
+        delete(entry, companions, !session.pipelinedRelease());
+    }
+
+    /** As {@link #remove(QueueEntry)}, deleting {@code companions} in the same transaction, confirmed. */
+    public void remove(QueueEntry entry, List<String> companions) {
+        delete(entry, companions, true);
+    }
+
+    private void delete(QueueEntry entry, List<String> companions, boolean confirm) {
         if (companions.isEmpty()) {
-            release(entry);
+            delete(entry, confirm);
             return;
         }
-        boolean confirm = !session.pipelinedRelease();
         ZooKeeper zk = liveHandle(entry);
         if (zk == null) {
             return;
         }
         if (!session.state().isConnected()) {
             Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
-            deleteLater(companions, entry.sessionId());
+            deleteLater(companions, entry);
             return;
         }
         List<org.apache.zookeeper.Op> ops = new ArrayList<>();
@@ -654,18 +662,22 @@ public final class SequentialQueue {
             Reply<List<org.apache.zookeeper.OpResult>> r, boolean confirm) {
         if (r == null || r.connectionTrouble()) {
             Cleanup.deleteNode(session, serverPath, entry.node().name(), entry.sessionId());
-            deleteLater(companions, entry.sessionId());
+            deleteLater(companions, entry);
         } else if (!r.ok()) {
             // Something of it was gone already (or refused): delete what is there one by one.
             delete(entry, confirm);
-            deleteLater(companions, entry.sessionId());
+            deleteLater(companions, entry);
         }
     }
 
-    private void deleteLater(List<String> serverPaths, long sessionId) {
+    /**
+     * Deletes the entry's companions in the background, each only while it is still the node made
+     * with the entry (same czxid): a companion's name (an id claim) may be taken again meanwhile,
+     * even by this session, and that node must survive.
+     */
+    private void deleteLater(List<String> serverPaths, QueueEntry entry) {
         for (String c : serverPaths) {
-            ZKPaths.PathAndNode pn = ZKPaths.getPathAndNode(c);
-            Cleanup.deleteNode(session, pn.getPath(), pn.getNode(), sessionId);
+            Cleanup.deleteCreatedIn(session, c, entry.sessionId(), entry.czxid());
         }
     }
 
