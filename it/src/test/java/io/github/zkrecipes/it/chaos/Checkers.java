@@ -293,6 +293,22 @@ final class Checkers {
         return violations;
     }
 
+    /**
+     * Timed-out acquires leave nothing behind ({@code info own-nodes}, reported by a worker after
+     * each timeout, see WorkerMain): the session's node is gone right away, or, when the call gave
+     * up without the create's or the delete's reply (a slow or silent server), once the engine's
+     * background delete ran, within a session timeout (+ 5 s) of the call.
+     */
+    static List<String> timedOutAcquiresLeftNothing(List<Event> events) {
+        List<String> violations = new ArrayList<>();
+        for (Event e : events) {
+            if (e.is("info", "own-nodes") && e.num("after") != 0 && violations.size() < MAX_REPORTED) {
+                violations.add(e.process() + "'s timed-out acquire left a node for " + e.get("ms") + " ms: " + e);
+            }
+        }
+        return violations;
+    }
+
     /** The last view each process reported ({@code info view members=a,b}). */
     static Map<String, String> lastViews(List<Event> events) {
         Map<String, String> out = new HashMap<>();

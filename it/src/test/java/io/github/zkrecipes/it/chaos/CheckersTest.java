@@ -135,6 +135,15 @@ class CheckersTest {
     }
 
     @Test
+    void aTimedOutAcquireMayLeaveItsNodeOnlyUntilTheBackgroundDelete() {
+        at(1, "a", "info", "own-nodes", "count", 0, "after", 0, "ms", 0)
+                .at(2, "b", "info", "own-nodes", "count", 1, "after", 0, "ms", 120);
+        assertEquals(List.of(), Checkers.timedOutAcquiresLeftNothing(h));
+        at(4, "d", "info", "own-nodes", "count", 1, "after", 1, "ms", 8000);
+        assertEquals(1, Checkers.timedOutAcquiresLeftNothing(h).size());
+    }
+
+    @Test
     void readersMayShareButAWriterOverlapsNobody() {
         at(1, "a", "ok", "acquire", "mode", "read", "fence", 1).at(2, "b", "ok", "acquire", "mode", "read", "fence", 2)
                 .at(3, "a", "invoke", "release", "fence", 1).at(4, "b", "invoke", "release", "fence", 2)

@@ -45,6 +45,12 @@ final class ChildJvm {
      * it, or the death of this JVM, ends the child.
      */
     static Process start(String mainClass, List<String> jvmArgs, List<String> args, Path log, boolean pipeStdout) {
+        return start(mainClass, jvmArgs, args, log, pipeStdout, java.util.Map.of());
+    }
+
+    /** As {@link #start(String, List, List, Path, boolean)}, with {@code env} added to the child's environment. */
+    static Process start(String mainClass, List<String> jvmArgs, List<String> args, Path log, boolean pipeStdout,
+            java.util.Map<String, String> env) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
@@ -55,6 +61,7 @@ final class ChildJvm {
         command.add(mainClass);
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         if (!pipeStdout) {
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -6,10 +6,17 @@ import static io.github.zkrecipes.it.chaos.Nemesis.fence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.zkrecipes.internal.queue.SequentialQueue;
 import io.github.zkrecipes.testing.Await;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Client-side rows of the full matrix ({@code -Pchaos}): 6 (client JVM killed while holding or
- * leading), 8 (client paused shorter than 2/3 T), 18 (throttled links), 26 (wall-clock step: not
- * run, see below).
+ * leading), 8 (client paused shorter than 2/3 T), 18 (throttled links), 26 (wall-clock steps in the
+ * worker JVMs with libfaketime; skipped where it is not installed).
  */
 class ClientChaosIT {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -170,11 +177,122 @@ class ClientChaosIT {
         }
     }
 
+    private static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
+    /** Sets the workers' fake wall clock: libfaketime re-reads the file on every call (no cache). */
+    private static void setClock(Path file, String offset) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, offset + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Steps every worker's wall clock to {@code offset} and waits until each reports the jump. */
+    private static void stepClock(Scenario s, Path file, String offset, long expectedSkewMs) throws IOException {
+        long t0 = System.nanoTime();
+        s.history.fault("wall-clock step", "to", offset);
+        setClock(file, offset);
+        for (String w : List.of("w1", "w2", "w3")) {
+            s.history.await(w + "'s wall clock to read " + offset, clockReads(w, t0, expectedSkewMs), PATIENCE);
+        }
+    }
+
+    private static java.util.function.Predicate<Event> clockReads(String w, long since, long expectedSkewMs) {
+        return after(since, e -> e.process().equals(w) && e.is("info", "clock")
+                && Math.abs(e.num("skewMs") - expectedSkewMs) < 5_000);
+    }
+
+    /**
+     * Blackholes {@code w}'s link until it is SUSPENDED, steps the clock then, and heals once
+     * {@code w} has seen the step, or 4.5 s after the link went silent at the latest (before its
+     * 5 s session can expire; libfaketime re-reads the clock file every 1-2 s). Returns what
+     * {@code w}'s session did next and whether the step fell inside the suspension.
+     */
+    private static String stepWhileSuspended(Scenario s, Path file, String w, String offset, long skew)
+            throws IOException {
+        long t0 = System.nanoTime();
+        s.history.fault("blackhole until SUSPENDED", "who", w);
+        s.link(w).blackhole();
+        long stepped;
+        try {
+            s.history.await(w + " to suspend", after(t0, e -> e.process().equals(w) && e.is("info", "session")
+                    && "SUSPENDED".equals(e.get("state"))), PATIENCE);
+            stepped = System.nanoTime();
+            s.history.fault("wall-clock step", "to", offset);
+            setClock(file, offset);
+            long latest = t0 + Duration.ofMillis(4500).toNanos();
+            Await.until(w + " to see the step, or the heal's deadline", () -> System.nanoTime() - latest >= 0
+                    || s.history.count(clockReads(w, stepped, skew)) > 0, PATIENCE);
+        } finally {
+            s.link(w).heal();
+        }
+        long healed = System.nanoTime();
+        for (String other : List.of("w1", "w2", "w3")) {
+            s.history.await(other + "'s wall clock to read " + offset, clockReads(other, stepped, skew), PATIENCE);
+        }
+        Event next = s.history.await(w + " to reconnect or lose its session", after(t0, e -> e.process().equals(w)
+                && e.is("info", "session") && !"SUSPENDED".equals(e.get("state"))), PATIENCE);
+        boolean inside = s.history.await(w + " to see the step", clockReads(w, stepped, skew), PATIENCE)
+                .nanos() < healed;
+        return String.format("%s %s (link silent %d ms, step %s)", w, next.get("state"), (healed - t0) / 1_000_000,
+                inside ? "seen while suspended" : "seen only after the heal");
+    }
+
     @Test
-    void row26_aWallClockStepIsNotInjected() {
-        ChaosTable.add(new ChaosTable.Row("26", "wall-clock step on a client", 0, 0, 0,
-                "skipped: stepping the clock is machine-wide here (no time namespace); safety uses no clock"));
-        Assumptions.abort("a wall-clock step would change the shared machine's clock; recipes use System.nanoTime "
-                + "only for deadlines, never for safety");
+    void row26_wallClockStepsOnTheClientsChangeNoSafety() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(LIBFAKETIME), "row 26 needs libfaketime (apt-get install faketime) at "
+                + LIBFAKETIME + " to step the workers' wall clock; it is not installed here");
+        Path clock = ChildJvm.workDir("clock-" + Long.toHexString(System.nanoTime())).resolve("faketime");
+        try (Scenario s = new Scenario("26", "lock: every client's wall clock stepped +1 h, -2 h, +1 h (libfaketime)",
+                ensemble, "/lock", 26)) {
+            setClock(clock, "+0");
+            // Only CLOCK_REALTIME moves (System.currentTimeMillis, Instant.now); System.nanoTime,
+            // which every deadline of ours uses, is CLOCK_MONOTONIC and stays true.
+            // FAKETIME_NO_CACHE=1 (read the file on every call: 18 us per currentTimeMillis here)
+            // slowed the worker JVMs so much that their sessions expired without any fault; a
+            // 1 s cache makes a step take effect within a second at 0.5 us per call.
+            s.workerEnvironment(Map.of("LD_PRELOAD", LIBFAKETIME.toString(), "DONT_FAKE_MONOTONIC", "1",
+                    "FAKETIME_CACHE_DURATION", "1", "FAKETIME_TIMESTAMP_FILE", clock.toAbsolutePath().toString()));
+            // Session timeout 5 s (the servers' maximum): SUSPENDED after 3.3 s of silence, the step
+            // seen 1-2 s later (libfaketime's cache), the link healed 4.5 s after it went silent at
+            // the latest, before the session can expire.
+            for (String w : List.of("w1", "w2", "w3")) {
+                boolean slow = w.equals("w1");
+                s.worker(w, "lock", "holdMinMs", slow ? "200" : "50", "holdMaxMs", slow ? "1500" : "150",
+                        "acquireMs", "1500", "sessionMs", "5000", "clockWatch", "true", "checkOrphans", "true");
+            }
+            s.awaitStarted();
+            s.progress(3, PATIENCE);
+            stepClock(s, clock, "+1h", 3_600_000); // during holds and waits
+            s.progress(3, PATIENCE);
+            // Curator times a suspension with the wall clock: step it while a client is suspended.
+            String back = stepWhileSuspended(s, clock, "w1", "-1h", -3_600_000);
+            s.progress(3, PATIENCE);
+            String forward = stepWhileSuspended(s, clock, "w2", "+0", 0);
+            s.progress(3, PATIENCE);
+            s.stopAll();
+            int leftAtClose = s.children().size();
+            List<Event> events = s.history.events();
+            List<String> v = new ArrayList<>(Nemesis.lockChecks(s, true));
+            v.addAll(Checkers.timedCallsOnTime(events));
+            long timedOut = s.history.count(e -> e.is("fail", "acquire") && e.get("timeoutMs") != null);
+            long maxOvershoot = events.stream().filter(e -> e.is("fail", "acquire") && e.get("timeoutMs") != null)
+                    .mapToLong(e -> e.num("elapsedMs") - e.num("timeoutMs")).max().orElse(0);
+            long bound = SequentialQueue.ROUND_TRIP_GRACE.plus(Scenario.T).toMillis();
+            if (maxOvershoot > bound) {
+                v.add("a timed acquire returned " + maxOvershoot + " ms after its deadline (> " + bound + " ms)");
+            }
+            v.addAll(Checkers.timedOutAcquiresLeftNothing(events));
+            long deferred = s.history.count(e -> e.is("info", "own-nodes") && e.num("count") != 0);
+            long deferredMs = events.stream().filter(e -> e.is("info", "own-nodes") && e.num("count") != 0)
+                    .mapToLong(e -> e.num("ms")).max().orElse(0);
+            long jumps = s.history.count(e -> e.is("info", "clock") && Math.abs(e.num("skewMs")) > 3_000_000);
+            assertEquals(List.of(), s.report(v, String.format("%d clock jumps seen by the workers (+1 h, -1 h);"
+                    + " %d timed acquires gave up, max %d ms after the deadline, none left a node (%d deleted in the"
+                    + " background after the call returned, at most %d ms later), %d nodes in /lock as the workers"
+                    + " exited; stepped -2 h while suspended: %s; +1 h while suspended: %s",
+                    jumps, timedOut, maxOvershoot, deferred, deferredMs, leftAtClose, back, forward)));
+        } finally {
+            Files.deleteIfExists(clock);
+        }
     }
 }

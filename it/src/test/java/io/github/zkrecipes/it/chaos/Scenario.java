@@ -46,6 +46,8 @@ final class Scenario implements AutoCloseable {
     private final AtomicBoolean sampling = new AtomicBoolean(true);
     private final Thread sampler;
     private final String recipeDir;
+    /** Environment added to every worker started after it is set (e.g. libfaketime's). */
+    private Map<String, String> workerEnv = Map.of();
 
     Scenario(String row, String title, ServerEnsemble ensemble, String recipeDir, long seed) {
         this.row = row;
@@ -69,10 +71,22 @@ final class Scenario implements AutoCloseable {
 
     /** Starts a worker behind its own link. {@code conf} overrides the defaults. */
     WorkerProcess worker(String name, String workload, String... keyValues) {
+        return worker(name, -1, workload, keyValues);
+    }
+
+    /**
+     * Starts a worker whose connect string names only {@code server}'s proxy on its link (it
+     * cannot fail over to another server).
+     */
+    WorkerProcess workerOn(int server, String name, String workload, String... keyValues) {
+        return worker(name, server, workload, keyValues);
+    }
+
+    private WorkerProcess worker(String name, int onlyServer, String workload, String... keyValues) {
         ClientLink link = new ClientLink(name, ensemble);
         links.put(name, link);
         Map<String, String> conf = new LinkedHashMap<>();
-        conf.put("connect", link.connectString());
+        conf.put("connect", onlyServer < 0 ? link.connectString() : "127.0.0.1:" + link.proxy(onlyServer).port());
         conf.put("namespace", namespace);
         conf.put("sessionMs", Long.toString(T.toMillis()));
         conf.put("workload", workload);
@@ -81,9 +95,14 @@ final class Scenario implements AutoCloseable {
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
             conf.put(keyValues[i], keyValues[i + 1]);
         }
-        WorkerProcess w = new WorkerProcess(name, dir, conf, history);
+        WorkerProcess w = new WorkerProcess(name, dir, conf, history, workerEnv);
         workers.put(name, w);
         return w;
+    }
+
+    /** Adds {@code env} to the environment of the workers started from now on. */
+    void workerEnvironment(Map<String, String> env) {
+        this.workerEnv = Map.copyOf(env);
     }
 
     WorkerProcess workers(String name) {

@@ -38,6 +38,7 @@ final class ServerEnsemble implements AutoCloseable {
     /** With proxied peers: "from-to" -> {quorum proxy, election proxy} that server "from" dials. */
     private final java.util.Map<String, Proxy[]> peerProxies = new java.util.HashMap<>();
     private final List<Path> mounts = new ArrayList<>();
+    private final List<String> extraJvmArgs = new ArrayList<>();
 
     ServerEnsemble(String runId) {
         this(runId, false);
@@ -85,6 +86,39 @@ final class ServerEnsemble implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /** Before {@link #start()}: more JVM options for every server, e.g. {@code -Dreadonlymode.enabled=true}. */
+    ServerEnsemble serverJvmArgs(String... args) {
+        extraJvmArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** Before {@link #start()}: appends settings to every server's zoo.cfg. */
+    ServerEnsemble serverConfig(String... lines) {
+        for (int i = 0; i < SIZE; i++) {
+            try {
+                Files.writeString(config(i), String.join("\n", lines) + "\n", StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Makes every transaction-log flush of {@code server} sleep {@code millis} first (0: none),
+     * from its next flush on: a slow fsync (see {@link ServerMain}).
+     */
+    void fsyncDelay(int server, long millis) {
+        try {
+            OutputStream in = processes[server].getOutputStream();
+            in.write(("fsync-delay " + millis + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("server " + server + " is gone", e);
         }
     }
 
@@ -158,7 +192,7 @@ final class ServerEnsemble implements AutoCloseable {
         return -1;
     }
 
-    /** "leader", "follower", or "down" (not serving, paused, or killed). */
+    /** "leader", "follower", "read-only" (readonlymode), or "down" (not serving, paused, or killed). */
     String mode(int server) {
         if (processes[server] == null || !processes[server].isAlive() || paused[server]) {
             return "down";
@@ -318,10 +352,12 @@ final class ServerEnsemble implements AutoCloseable {
     }
 
     private void launch(int i) {
-        processes[i] = ChildJvm.start(ServerMain.class.getName(),
-                List.of("-Xmx96m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false",
-                        "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.quorum=info",
-                        "-Dzookeeper.4lw.commands.whitelist=*"),
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx96m", "-XX:+UseSerialGC",
+                "-Dzookeeper.admin.enableServer=false",
+                "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.quorum=info",
+                "-Dzookeeper.4lw.commands.whitelist=*"));
+        jvmArgs.addAll(extraJvmArgs);
+        processes[i] = ChildJvm.start(ServerMain.class.getName(), jvmArgs,
                 List.of(config(i).toAbsolutePath().toString()), dir.resolve("server" + (i + 1) + ".log"), false);
         paused[i] = false;
     }

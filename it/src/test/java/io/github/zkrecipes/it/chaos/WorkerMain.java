@@ -33,7 +33,10 @@ import java.util.stream.Collectors;
  * A client process of the fault suite: runs one recipe workload against the ensemble and prints
  * every invoke / ok / fail / info as an {@link Event} line on standard output. Arguments are
  * {@code key=value}: {@code name connect namespace sessionMs workload=lock|semaphore|election
- * ops holdMinMs holdMaxMs gapMs honest guarded fencedPort permits seed}.
+ * ops holdMinMs holdMaxMs gapMs honest guarded fencedPort permits seed}; for the lock workload
+ * also {@code acquireMs} (the tryAcquire timeout, default 20 s; a timeout is reported with its
+ * elapsed time), {@code checkOrphans} (after a timeout, report how many nodes the session still
+ * owns) and {@code clockWatch} (report wall-clock steps).
  *
  * <p>Lock workload, per operation: acquire; read the fenced resource and the ZooKeeper counter
  * {@code /counter}; hold; write counter+1 (guarded with the lock's node, or a plain setData when
@@ -67,6 +70,9 @@ public final class WorkerMain {
         }
         WorkerMain w = new WorkerMain(conf);
         Watchdog.start(w::command);
+        if (Boolean.parseBoolean(conf.getOrDefault("clockWatch", "false"))) {
+            w.watchClock();
+        }
         int code = 0;
         try {
             w.run();
@@ -121,20 +127,27 @@ public final class WorkerMain {
 
     private void lockLoop(ZkSession s) throws Exception {
         ZkLock lock = new ZkLock(s, "/lock");
+        long acquireMs = Long.parseLong(conf.getOrDefault("acquireMs", "20000"));
+        boolean checkOrphans = Boolean.parseBoolean(conf.getOrDefault("checkOrphans", "false"));
         boolean honest = Boolean.parseBoolean(conf.getOrDefault("honest", "true"));
         boolean guarded = Boolean.parseBoolean(conf.getOrDefault("guarded", "true"));
         try (Fenced fenced = new Fenced(Integer.parseInt(conf.get("fencedPort")))) {
             for (int op = 0; op < ops() && !stopping; op++) {
                 emit("invoke", "acquire");
                 Optional<LockHandle> got;
+                long t0 = System.nanoTime();
                 try {
-                    got = lock.tryAcquire(Duration.ofSeconds(20));
+                    got = lock.tryAcquire(Duration.ofMillis(acquireMs));
                 } catch (RuntimeException e) {
                     emit(e instanceof SessionLostException ? "fail" : "info", "acquire", "error", e.getClass().getSimpleName());
                     continue;
                 }
                 if (got.isEmpty()) {
-                    emit("fail", "acquire", "error", "timeout");
+                    long elapsed = (System.nanoTime() - t0) / 1_000_000;
+                    emit("fail", "acquire", "error", "timeout", "elapsedMs", elapsed, "timeoutMs", acquireMs);
+                    if (checkOrphans) {
+                        checkOrphans(s);
+                    }
                     continue;
                 }
                 LockHandle h = got.get();
@@ -148,6 +161,72 @@ public final class WorkerMain {
                 gap();
             }
         }
+    }
+
+    /**
+     * After a timed-out acquire: {@code info own-nodes count=<now> after=<once settled> ms=<until
+     * then>}. When the call had its replies the engine confirmed its delete before returning
+     * (count 0); when it gave up without the create's or the delete's reply it left the delete to
+     * a background retry, so the count may be 1 at first and must reach 0 within a session timeout.
+     */
+    private void checkOrphans(ZkSession s) throws InterruptedException {
+        long first = ownNodes(s, "/lock");
+        long now = first;
+        long t0 = System.nanoTime();
+        long limit = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(conf.getOrDefault("sessionMs", "3000")) + 5000);
+        while (now != 0 && System.nanoTime() - t0 < limit) {
+            TimeUnit.MILLISECONDS.sleep(50); // polling the worker's own state, not a test wait
+            now = ownNodes(s, "/lock");
+        }
+        emit("info", "own-nodes", "count", first, "after", now, "ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * How many nodes in {@code dir} this session owns now (-1: could not tell). Read by the same
+     * session right after its own calls, so it sees their effects (a session's requests are
+     * applied in order): after a timed-out acquire it must be 0.
+     */
+    private static long ownNodes(ZkSession s, String dir) {
+        try {
+            long sid = s.sessionId();
+            long n = 0;
+            for (String child : s.curator().getChildren().forPath(dir)) {
+                org.apache.zookeeper.data.Stat st = s.curator().checkExists().forPath(dir + "/" + child);
+                if (st != null && st.getEphemeralOwner() == sid) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Watches this JVM's wall clock against its monotonic clock and reports every step of more
+     * than a second ({@code info clock skewMs=...}, the wall clock minus where it would be had it
+     * not moved), starting with the skew at start. Row 26 steps the wall clock with libfaketime.
+     */
+    private void watchClock() {
+        long wall0 = System.currentTimeMillis();
+        long mono0 = System.nanoTime();
+        Thread t = new Thread(() -> {
+            long reported = Long.MIN_VALUE;
+            while (true) {
+                long skew = System.currentTimeMillis() - wall0 - (System.nanoTime() - mono0) / 1_000_000;
+                if (reported == Long.MIN_VALUE || Math.abs(skew - reported) > 1000) {
+                    emit("info", "clock", "skewMs", skew, "wallMs", System.currentTimeMillis());
+                    reported = skew;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(20); // the watcher's sampling period
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "chaos-clock-watch");
+        t.setDaemon(true);
+        t.start();
     }
 
     @FunctionalInterface

@@ -25,6 +25,11 @@ final class WorkerProcess implements AutoCloseable {
     private final Thread reader;
 
     WorkerProcess(String name, Path dir, Map<String, String> conf, History history) {
+        this(name, dir, conf, history, Map.of());
+    }
+
+    /** With {@code env} added to the worker JVM's environment (e.g. LD_PRELOAD of libfaketime). */
+    WorkerProcess(String name, Path dir, Map<String, String> conf, History history, Map<String, String> env) {
         this.name = name;
         this.history = history;
         List<String> args = new ArrayList<>();
@@ -32,7 +37,7 @@ final class WorkerProcess implements AutoCloseable {
         conf.forEach((k, v) -> args.add(k + "=" + v));
         this.process = ChildJvm.start(WorkerMain.class.getName(),
                 List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"),
-                args, dir.resolve(name + ".log"), true);
+                args, dir.resolve(name + ".log"), true, env);
         this.stdin = process.getOutputStream();
         this.reader = new Thread(this::read, "worker-" + name + "-stdout");
         reader.setDaemon(true);
