@@ -28,6 +28,12 @@ import io.github.zkrecipes.testing.Await;
  */
 final class ServerEnsemble implements AutoCloseable {
     static final int SIZE = 3;
+    /**
+     * How long a peer proxy retries a refused connect to its server before it resets the peer:
+     * a follower that dials a just-elected leader before it listens then gets through, as with a
+     * refused connect it would retry every 100 ms, instead of waiting out initLimit (see {@link Proxy}).
+     */
+    private static final Duration PEER_CONNECT_RETRY = Duration.ofSeconds(1);
 
     private final Path dir;
     private final int[] clientPorts = new int[SIZE];
@@ -65,8 +71,9 @@ final class ServerEnsemble implements AutoCloseable {
                 if (!proxiedPeers || i == j) {
                     servers.add("server." + (j + 1) + "=127.0.0.1:" + ports[SIZE + j] + ":" + ports[2 * SIZE + j]);
                 } else {
-                    Proxy q = new Proxy("peer" + (i + 1) + "-" + (j + 1) + "q", ports[SIZE + j]);
-                    Proxy e = new Proxy("peer" + (i + 1) + "-" + (j + 1) + "e", ports[2 * SIZE + j]);
+                    String name = "peer" + (i + 1) + "-" + (j + 1);
+                    Proxy q = new Proxy(name + "q", ports[SIZE + j], PEER_CONNECT_RETRY);
+                    Proxy e = new Proxy(name + "e", ports[2 * SIZE + j], PEER_CONNECT_RETRY);
                     peerProxies.put(i + "-" + j, new Proxy[] {q, e});
                     servers.add("server." + (j + 1) + "=127.0.0.1:" + q.port() + ":" + e.port());
                 }
