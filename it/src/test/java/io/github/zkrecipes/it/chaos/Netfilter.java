@@ -102,6 +102,40 @@ final class Netfilter implements AutoCloseable {
         apply(rules);
     }
 
+    /**
+     * Rejects TCP packets to or from each of {@code ports}: each is dropped and its sender gets a
+     * RST (an open connection is reset at its next packet, a connect is refused), as a host
+     * rejecting with {@code tcp-reset} would. The RSTs themselves pass: on loopback the RST that
+     * REJECT sends goes through OUTPUT again, and a rule for its port would drop it.
+     */
+    void reject(Collection<Integer> ports) {
+        List<String> rules = new ArrayList<>();
+        for (int port : ports) {
+            countAndReject(rules, List.of("-p", "tcp", "--dport", Integer.toString(port)));
+            countAndReject(rules, List.of("-p", "tcp", "--sport", Integer.toString(port)));
+        }
+        apply(rules);
+    }
+
+    /** Rejects (as {@link #reject}) both directions of the TCP connection between local ports a and b. */
+    void rejectConnection(int a, int b) {
+        List<String> rules = new ArrayList<>();
+        for (int[] fromTo : new int[][] {{a, b}, {b, a}}) {
+            countAndReject(rules, List.of("-p", "tcp", "--sport", Integer.toString(fromTo[0]),
+                    "--dport", Integer.toString(fromTo[1])));
+        }
+        apply(rules);
+    }
+
+    /** A counting rule (no target) for {@code match}, then its REJECT rule, which spares RSTs. */
+    private void countAndReject(List<String> rules, List<String> match) {
+        String m = String.join(" ", match);
+        String tag = "-m comment --comment " + comment;
+        rules.add("-A " + chain + " " + m + " " + tag);
+        rules.add("-A " + chain + " " + m + " ! --tcp-flags RST RST " + tag
+                + " -j REJECT --reject-with tcp-reset");
+    }
+
     /** A counting rule (no target) for {@code match}, then its DROP rule with {@code extra} matches. */
     private void countAndDrop(List<String> rules, List<String> match, List<String> extra) {
         String m = String.join(" ", match);
@@ -136,10 +170,14 @@ final class Netfilter implements AutoCloseable {
         must("-F", chain);
     }
 
-    /** {seen, dropped} packets over the rules now in the chain (read before {@link #heal()}). */
+    /**
+     * {seen, dropped, rejected} packets over the rules now in the chain (read before {@link
+     * #heal()}); "seen" counts every packet of a faulted port or connection, RSTs included.
+     */
     long[] counts() {
         long seen = 0;
         long dropped = 0;
+        long rejected = 0;
         try {
             Result r = run(List.of("iptables", "-w", "5", "-L", chain, "-n", "-v", "-x"));
             for (String line : r.output.split("\n")) {
@@ -150,14 +188,16 @@ final class Netfilter implements AutoCloseable {
                 // pkts bytes target prot ...: a counting rule has no target, so "tcp" comes third.
                 if (f[2].equals("DROP")) {
                     dropped += Long.parseLong(f[0]);
+                } else if (f[2].equals("REJECT")) {
+                    rejected += Long.parseLong(f[0]);
                 } else {
                     seen += Long.parseLong(f[0]);
                 }
             }
         } catch (IOException e) {
-            return new long[] {-1, -1};
+            return new long[] {-1, -1, -1};
         }
-        return new long[] {seen, dropped};
+        return new long[] {seen, dropped, rejected};
     }
 
     /** One established loopback TCP connection of a process: its local and remote port. */
