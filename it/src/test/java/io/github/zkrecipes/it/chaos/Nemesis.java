@@ -19,6 +19,19 @@ final class Nemesis {
         Await.until("the fault's length to pass", () -> System.nanoTime() - end >= 0, length.plusSeconds(5));
     }
 
+    /**
+     * The seeds the seeded rows (17, the mix) run with, each as its own row:
+     * {@code -Dchaos.seeds=17,18,19}; else {@code -Dchaos.seed}; else 17.
+     */
+    static java.util.stream.LongStream seeds() {
+        String list = System.getProperty("chaos.seeds", "");
+        if (list.isBlank()) {
+            return java.util.stream.LongStream.of(Long.getLong("chaos.seed", 17));
+        }
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                .mapToLong(Long::parseLong);
+    }
+
     static Predicate<Event> by(String process, String type, String op) {
         return e -> e.process().equals(process) && e.is(type, op);
     }

@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.apache.zookeeper.ZooKeeper;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Ensemble-side rows of the full matrix ({@code -Pchaos}): 12-15 (leader paused, quorum lost
@@ -119,11 +121,12 @@ class ServerChaosIT {
         }
     }
 
-    @Test
-    void row17_randomFaultsUnderLoad() throws Exception {
-        long seed = Long.getLong("chaos.seed", 17);
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("io.github.zkrecipes.it.chaos.Nemesis#seeds")
+    void row17_randomFaultsUnderLoad(long seed) throws Exception {
         Random random = new Random(seed);
-        try (Scenario s = lockScenario("mix", "lock: 10 seeded random client/server faults")) {
+        try (Scenario s = Scenario.lockWorkers("mix", "lock: 10 seeded random client/server faults", ensemble,
+                9_000 + seed)) {
             progress(s, 3);
             for (int i = 0; i < 10; i++) {
                 int kind = random.nextInt(5);
