@@ -32,12 +32,13 @@ import org.junit.jupiter.api.Test;
  * share 127.0.0.1, and a leader's outgoing election connection to a follower shares its
  * destination port with the other follower's: no port rule could tell them apart.)
  *
- * <p>Two things the proxies do that a network would not, both seen in row 16's server logs: some
- * election connections bypass them (see {@link #isolateSilently}); and a follower that dials a
- * just-elected leader before the leader listens is accepted by the proxy and then reset, where a
- * refused connect would be retried by ZooKeeper's learner. It then cannot rejoin that leader (no
- * quorum of peers reports it) until the leader gives up after initLimit (5 s): the majority then
- * proceeds after about 6.5 s instead of 1.5-2 s.
+ * <p>Two things the proxies did that a network would not, both seen in row 16's server logs: some
+ * election connections bypass them (a server dials back a lower id's real election port; {@link
+ * #isolateSilently} finds and cuts those too); and a follower that dialled a just-elected leader
+ * before the leader listened was accepted by the proxy and then reset, where a refused connect is
+ * retried by ZooKeeper's learner (the majority then proceeded after about 6.5 s instead of 1.5-2
+ * s). The server-server proxies now retry a refused backend connect for up to 1 s before
+ * resetting the client ({@link Proxy}).
  */
 class NetfilterChaosIT {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
