@@ -107,6 +107,19 @@ class CheckersTest {
                 .at(3, "b", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 7)
                 .at(4, "a", "info", "elect", "prev", "LEADING", "state", "CLOSED", "epoch", 5);
         assertEquals(List.of(), Checkers.election(h, 1));
+
+        // Terms begun after the test began stopping the workers are handovers, not flapping; but
+        // they are still checked for overlaps and epoch order.
+        h.clear();
+        at(1, "a", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 5)
+                .at(2, History.NEMESIS, "info", History.STOPPING)
+                .at(3, "a", "invoke", "leave")
+                .at(4, "b", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 7)
+                .at(5, "b", "invoke", "leave")
+                .at(6, "c", "info", "elect", "prev", "CONTENDING", "state", "LEADING", "epoch", 3);
+        List<String> stopped = Checkers.election(h, 0);
+        assertEquals(1, stopped.size(), stopped.toString());
+        assertTrue(stopped.get(0).startsWith("epoch 3"), stopped.toString());
     }
 
     @Test

@@ -10,6 +10,8 @@ import java.util.function.Predicate;
 /** Every event of one scenario, from all workers and the nemesis, in arrival order. Thread-safe. */
 final class History {
     static final String NEMESIS = "nemesis";
+    /** The nemesis's info event when the test starts stopping the workers (graceful handovers follow). */
+    static final String STOPPING = "stopping";
 
     private final List<Event> events = new ArrayList<>();
     private int faults;
@@ -30,6 +32,11 @@ final class History {
     /** Records that {@code process} died now (kill -9): whatever it believed ends here. */
     void crashed(String process) {
         add(Event.of(System.nanoTime(), process, "info", "crash"));
+    }
+
+    /** Records that the test begins stopping the workers, now. */
+    void stopping() {
+        add(Event.of(System.nanoTime(), NEMESIS, "info", STOPPING));
     }
 
     synchronized int faults() {

@@ -151,6 +151,7 @@ final class Scenario implements AutoCloseable {
     }
 
     void stopAll() throws InterruptedException {
+        history.stopping();
         for (WorkerProcess w : workers.values()) {
             if (w.isAlive()) {
                 w.stop();

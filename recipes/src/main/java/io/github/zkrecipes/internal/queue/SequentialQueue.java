@@ -595,12 +595,13 @@ public final class SequentialQueue {
     /**
      * Deletes the node of an entry given up on (timeout, interrupt, failure): waits for the reply
      * while the connection is up (one round trip), so the caller returns with nothing left behind;
-     * if it cannot be confirmed (connection trouble, interrupt), a background delete retries after
-     * every reconnection until it succeeds or the session ends. Never throws; keeps the interrupt
-     * flag.
+     * if it cannot be confirmed (connection trouble, interrupt, no reply within {@link
+     * #ROUND_TRIP_GRACE}: a caller whose deadline passed must not wait for the client to notice a
+     * silent link), a background delete retries after every reconnection until it succeeds or
+     * the session ends. Never throws; keeps the interrupt flag.
      */
     public void remove(QueueEntry entry) {
-        delete(entry, true);
+        delete(entry, true, ROUND_TRIP_GRACE);
     }
 
     /**
@@ -612,7 +613,7 @@ public final class SequentialQueue {
      * background. Never throws.
      */
     public void release(QueueEntry entry) {
-        delete(entry, !session.pipelinedRelease());
+        delete(entry, !session.pipelinedRelease(), null);
     }
 
     /**
@@ -632,7 +633,7 @@ public final class SequentialQueue {
 
     private void delete(QueueEntry entry, List<String> companions, boolean confirm) {
         if (companions.isEmpty()) {
-            delete(entry, confirm);
+            delete(entry, confirm, null);
             return;
         }
         ZooKeeper zk = liveHandle(entry);
@@ -655,7 +656,7 @@ public final class SequentialQueue {
             sent.thenAccept(r -> afterTransactionDelete(entry, companions, r, false));
             return;
         }
-        afterTransactionDelete(entry, companions, awaitDelete(zk, sent), true);
+        afterTransactionDelete(entry, companions, awaitDelete(zk, sent, null), true);
     }
 
     private void afterTransactionDelete(QueueEntry entry, List<String> companions,
@@ -665,7 +666,7 @@ public final class SequentialQueue {
             deleteLater(companions, entry);
         } else if (!r.ok()) {
             // Something of it was gone already (or refused): delete what is there one by one.
-            delete(entry, confirm);
+            delete(entry, confirm, null);
             deleteLater(companions, entry);
         }
     }
@@ -695,16 +696,18 @@ public final class SequentialQueue {
     }
 
     /** Waits for a delete's reply, bounded: ZooKeeper answers or reports connection loss within its read timeout. */
-    private static <T> Reply<T> awaitDelete(ZooKeeper zk, CompletableFuture<Reply<T>> sent) {
+    private static <T> Reply<T> awaitDelete(ZooKeeper zk, CompletableFuture<Reply<T>> sent, java.time.Duration bound) {
         try {
-            return Reply.await(sent, Deadline.after(java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
+            return Reply.await(sent, Deadline.after(bound != null ? bound
+                    : java.time.Duration.ofMillis(Math.max(1000, zk.getSessionTimeout()))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         }
     }
 
-    private void delete(QueueEntry entry, boolean confirm) {
+    /** Deletes the entry's node; if {@code confirm}, waits for the reply up to {@code bound} (null: the client's own failure detection). */
+    private void delete(QueueEntry entry, boolean confirm, java.time.Duration bound) {
         ZooKeeper zk = liveHandle(entry);
         if (zk == null) {
             return; // the node's session is over: the ensemble deleted it
@@ -718,7 +721,7 @@ public final class SequentialQueue {
             sent.thenAccept(r -> afterDelete(entry, r));
             return;
         }
-        afterDelete(entry, awaitDelete(zk, sent));
+        afterDelete(entry, awaitDelete(zk, sent, bound));
     }
 
     private void afterDelete(QueueEntry entry, Reply<Void> r) {
