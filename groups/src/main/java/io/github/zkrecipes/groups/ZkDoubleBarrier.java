@@ -387,8 +387,8 @@ public final class ZkDoubleBarrier {
         BarrierMarker m = marker;
         entry = null;
         marker = null;
-        // Pipelined: the delete is not waited for; this session's listing below is applied after it.
-        queue.release(e);
+        // Pipelined: the delete is not waited for; this session's listing below is answered after it.
+        queue.releaseBeforeNextRequest(e);
         Signals signals = new Signals(e.sessionId());
         Registration registration = session.addStateListener(signals);
         try {

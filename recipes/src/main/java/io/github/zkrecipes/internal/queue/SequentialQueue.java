@@ -617,6 +617,16 @@ public final class SequentialQueue {
     }
 
     /**
+     * Sends the delete of a granted entry's node without waiting, whatever the session's release
+     * mode: for a caller whose next request on this session (a listing, say) is answered only
+     * after the delete is applied, so waiting for the delete's own reply would only add a round
+     * trip. Failures are handled as by {@link #remove}, in the background. Never throws.
+     */
+    public void releaseBeforeNextRequest(QueueEntry entry) {
+        delete(entry, false, null);
+    }
+
+    /**
      * As {@link #release(QueueEntry)}, deleting {@code companions} (server paths of nodes made with
      * the entry, see {@link #enter(NodeKind, int, byte[], List, Deadline)}) in the same transaction:
      * one commit; the node goes first, and nobody sees a companion without it. A companion already
