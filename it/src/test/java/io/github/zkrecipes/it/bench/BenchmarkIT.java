@@ -1,5 +1,6 @@
 package io.github.zkrecipes.it.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.zkrecipes.samples.bench.Comparison;
@@ -39,9 +40,14 @@ class BenchmarkIT {
                 System.out).run();
         System.out.println(c.table());
         for (Scenario s : scenarios) {
-            for (String lib : List.of("zk-recipes", "zk-pipelined", "curator")) {
+            for (String lib : List.of("zk-recipes", "zk-pipelined")) {
+                assertEquals(List.of(), c.failures(s.name(), lib), s.name() + " failed for " + lib);
                 assertTrue(c.median(s.name(), lib, Result::perSecond) > 0, s.name() + " made no progress for " + lib);
             }
+            // Curator's own bugs (its double barrier can hang: see CuratorClient) are reported in
+            // the table, not failed on: this is a benchmark of our recipes against it.
+            assertTrue(c.median(s.name(), "curator", Result::perSecond) > 0 || !c.failures(s.name(), "curator").isEmpty(),
+                    s.name() + " made no progress for curator, and did not fail either");
         }
     }
 }

@@ -82,6 +82,9 @@ public final class CuratorClient implements RecipeClient {
         };
     }
 
+    /** How long a barrier call may take before the benchmark calls it stuck (a round takes milliseconds). */
+    private static final java.time.Duration STUCK = java.time.Duration.ofSeconds(10);
+
     /**
      * Curator's barrier hangs when one path serves round after round (a participant of the next
      * round can find the previous round's state): each round gets a path of its own, as a Curator
@@ -96,12 +99,18 @@ public final class CuratorClient implements RecipeClient {
             @Override
             public void enter() throws Exception {
                 b = new DistributedDoubleBarrier(client, path + "/r" + round++, parties);
-                b.enter();
+                if (!b.enter(STUCK.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("Curator's DistributedDoubleBarrier.enter did not pass in " + STUCK
+                            + " with all " + parties + " parties running (seen here: the others had passed and waited in leave)");
+                }
             }
 
             @Override
             public void leave() throws Exception {
-                b.leave();
+                if (!b.leave(STUCK.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("Curator's DistributedDoubleBarrier.leave did not pass in " + STUCK
+                            + " with all " + parties + " parties running");
+                }
             }
         };
     }

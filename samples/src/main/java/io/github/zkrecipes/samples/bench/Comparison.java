@@ -25,6 +25,8 @@ public final class Comparison {
     /** scenario name → library name → results, one per repetition. */
     private final Map<String, Map<String, List<Result>>> results = new LinkedHashMap<>();
     private final Map<String, String> units = new LinkedHashMap<>();
+    /** scenario name → library name → why a run failed (a library's bug must not stop the comparison). */
+    private final Map<String, Map<String, List<String>>> failures = new LinkedHashMap<>();
 
     public Comparison(List<RecipeClient.Factory> libraries, List<Scenario> scenarios, Duration duration,
             int repetitions, PrintStream progress) {
@@ -55,6 +57,10 @@ public final class Comparison {
                 for (RecipeClient.Factory lib : order) {
                     try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
                         record(s.name(), s.unit(), lib.name(), s.run(lib, zk.connectString(), duration));
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        fail(s.name(), s.unit(), lib.name(), e);
                     }
                 }
             }
@@ -69,6 +75,22 @@ public final class Comparison {
         if (progress != null) {
             progress.printf(Locale.ROOT, "  %-32s %-13s %s%n", scenario, library, r);
         }
+    }
+
+    private void fail(String scenario, String unit, String library, Exception e) {
+        units.put(scenario, unit);
+        results.computeIfAbsent(scenario, k -> new LinkedHashMap<>()).computeIfAbsent(library, k -> new ArrayList<>());
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        failures.computeIfAbsent(scenario, k -> new LinkedHashMap<>()).computeIfAbsent(library, k -> new ArrayList<>())
+                .add(why);
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "  %-32s %-13s FAILED: %s%n", scenario, library, why);
+        }
+    }
+
+    /** Why runs of one scenario and library failed (empty if none did). */
+    public List<String> failures(String scenario, String library) {
+        return List.copyOf(failures.getOrDefault(scenario, Map.of()).getOrDefault(library, List.of()));
     }
 
     /** The median over repetitions of {@code metric} for one scenario and library; NaN if not run. */
@@ -104,6 +126,8 @@ public final class Comparison {
                         100 * ops / raw, ratio));
             }
         }
+        failures.forEach((scenario, byLibrary) -> byLibrary.forEach((lib, why) -> out.append(String.format(Locale.ROOT,
+                "%-28s %-13s failed in %d of %d repetition(s): %s%n", scenario, lib, why.size(), repetitions, why.get(0)))));
         out.append(String.format(Locale.ROOT,
                 "(medians of %d repetition(s) of %d ms each; ratios are ops/s over %s's, same run)%n",
                 repetitions, duration.toMillis(), baseline));

@@ -105,12 +105,12 @@ public interface Scenario {
                         roundStart[0] = now;
                     });
                     AtomicReference<Throwable> failure = new AtomicReference<>();
-                    List<Thread> threads = new ArrayList<>();
+                    List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
                     for (RecipeClient c : clients) {
                         RecipeClient.Barrier b = c.doubleBarrier(path, parties);
                         Thread t = new Thread(() -> {
                             try {
-                                while (true) {
+                                while (failure.get() == null) { // a party that failed is not waited for
                                     agree.await();
                                     if (!go[0]) {
                                         break;
@@ -119,17 +119,20 @@ public interface Scenario {
                                     b.leave();
                                 }
                             } catch (Throwable e) {
-                                failure.compareAndSet(null, e);
-                                agree.reset(); // the others fail too, instead of waiting for this one
+                                if (failure.compareAndSet(null, e)) {
+                                    // The others fail too, at once, instead of waiting for this one
+                                    // in the barrier or in the next round's agreement.
+                                    agree.reset();
+                                    threads.stream().filter(other -> other != Thread.currentThread())
+                                            .forEach(Thread::interrupt);
+                                }
                             }
                         }, "bench-" + name());
                         t.setDaemon(true);
                         threads.add(t);
                         t.start();
                     }
-                    for (Thread t : threads) {
-                        t.join();
-                    }
+                    joinOrGiveUp(name(), threads, end);
                     if (failure.get() != null) {
                         throw new IllegalStateException("scenario " + name() + " failed: " + failure.get(), failure.get());
                     }
@@ -217,6 +220,31 @@ public interface Scenario {
         };
     }
 
+    /** How long past its measuring window a scenario's workers may take to stop before it is called stuck. */
+    Duration STUCK_AFTER = Duration.ofSeconds(90);
+
+    /**
+     * Waits for the workers, at most {@link #STUCK_AFTER} past {@code endNanos}; then interrupts
+     * them and fails the run (a library that hangs, such as Curator's double barrier now and then,
+     * is reported instead of stopping the whole comparison).
+     */
+    static void joinOrGiveUp(String name, List<Thread> threads, long endNanos) throws InterruptedException {
+        long deadline = endNanos + STUCK_AFTER.toNanos();
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                t.join(Math.max(1, left / 1_000_000));
+            }
+        }
+        List<Thread> stuck = threads.stream().filter(Thread::isAlive).toList();
+        if (!stuck.isEmpty()) {
+            StackTraceElement[] where = stuck.get(0).getStackTrace();
+            stuck.forEach(Thread::interrupt);
+            throw new IllegalStateException("scenario " + name + ": " + stuck.size() + " worker(s) stuck " + STUCK_AFTER
+                    + " after the end of the run, in " + (where.length > 0 ? where[Math.min(2, where.length - 1)] : "?"));
+        }
+    }
+
     /** Makes one worker's handle. */
     @FunctionalInterface
     interface HandleMaker {
@@ -302,9 +330,7 @@ public interface Scenario {
                 window[0] = start + warmup;
                 window[1] = window[0] + duration.toNanos();
                 go.countDown();
-                for (Thread t : threads) {
-                    t.join();
-                }
+                joinOrGiveUp(name, threads, window[1]);
                 if (failure.get() != null) {
                     throw new IllegalStateException("scenario " + name + " failed: " + failure.get(), failure.get());
                 }

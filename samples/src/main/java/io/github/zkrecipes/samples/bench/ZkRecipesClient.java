@@ -125,18 +125,25 @@ public final class ZkRecipesClient implements RecipeClient {
         };
     }
 
+    /** How long a barrier call may take before the benchmark calls it stuck (a round takes milliseconds). */
+    private static final Duration STUCK = Duration.ofSeconds(60);
+
     @Override
     public Barrier doubleBarrier(String path, int parties) {
         ZkDoubleBarrier barrier = new ZkDoubleBarrier(session, path, parties);
         return new Barrier() {
             @Override
             public void enter() throws InterruptedException {
-                barrier.enter();
+                if (!barrier.enter(STUCK)) {
+                    throw new IllegalStateException("barrier enter did not pass in " + STUCK + " with all parties running");
+                }
             }
 
             @Override
             public void leave() throws InterruptedException {
-                barrier.leave();
+                if (!barrier.leave(STUCK)) {
+                    throw new IllegalStateException("barrier leave did not pass in " + STUCK + " with all parties running");
+                }
             }
         };
     }
