@@ -79,46 +79,53 @@ class ServerChaosIT {
         return out;
     }
 
+    /**
+     * Rows 12-15: progress, then {@code servers} paused for {@code length}, then progress again.
+     *
+     * @return the violations, and the milliseconds from the resume to the next progress
+     */
+    private static long pausedRow(String row, String title, List<Integer> servers, Duration length, String after,
+            List<String> violations) throws Exception {
+        try (Scenario s = lockScenario(row, title)) {
+            progress(s, 3);
+            pauseFor(servers, length, s);
+            long p = progress(s, 5);
+            violations.addAll(finish(s, "progress " + p + " ms after " + after));
+            return p;
+        }
+    }
+
     @Test
     void row12_theEnsembleLeaderPausedBrieflyGrantsNothingTwice() throws Exception {
-        try (Scenario s = lockScenario("12", "lock: ensemble leader SIGSTOPped 1.5 s")) {
-            progress(s, 3);
-            pauseFor(List.of(ensemble.leader()), Duration.ofMillis(1500), s);
-            long p = progress(s, 5);
-            assertEquals(List.of(), finish(s, "progress " + p + " ms after resume"));
-        }
+        List<String> v = new ArrayList<>();
+        pausedRow("12", "lock: ensemble leader SIGSTOPped 1.5 s", List.of(ensemble.leader()), Duration.ofMillis(1500),
+                "resume", v);
+        assertEquals(List.of(), v);
     }
 
     @Test
     void row13_theEnsembleLeaderPausedLongerThanTheSessionTimeoutIsReplaced() throws Exception {
-        try (Scenario s = lockScenario("13", "lock: ensemble leader SIGSTOPped 6 s (> T)")) {
-            progress(s, 3);
-            pauseFor(List.of(ensemble.leader()), Duration.ofSeconds(6), s);
-            long p = progress(s, 5);
-            assertEquals(List.of(), finish(s, "progress " + p + " ms after resume"));
-        }
+        List<String> v = new ArrayList<>();
+        pausedRow("13", "lock: ensemble leader SIGSTOPped 6 s (> T)", List.of(ensemble.leader()), Duration.ofSeconds(6),
+                "resume", v);
+        assertEquals(List.of(), v);
     }
 
     @Test
     void row14_quorumLostShorterThanTheSessionTimeoutGrantsNothingAndKeepsHolders() throws Exception {
-        try (Scenario s = lockScenario("14", "lock: quorum lost 2 s (2 followers SIGSTOPped)")) {
-            progress(s, 3);
-            pauseFor(twoServers(), Duration.ofSeconds(2), s);
-            long p = progress(s, 5);
-            assertEquals(List.of(), finish(s, "progress " + p + " ms after restore"));
-        }
+        List<String> v = new ArrayList<>();
+        pausedRow("14", "lock: quorum lost 2 s (2 followers SIGSTOPped)", twoServers(), Duration.ofSeconds(2),
+                "restore", v);
+        assertEquals(List.of(), v);
     }
 
     @Test
     void row15_quorumLostLongerThanTheSessionTimeoutMakesNoDoubleHolderAndRecovers() throws Exception {
-        try (Scenario s = lockScenario("15", "lock: quorum lost 7 s (> T), restored")) {
-            progress(s, 3);
-            pauseFor(twoServers(), Duration.ofSeconds(7), s);
-            long p = progress(s, 5);
-            List<String> v = finish(s, "progress " + p + " ms after restore");
-            assertTrue(p < Scenario.T.plusSeconds(20).toMillis(), "progress within T + election + slack: " + p);
-            assertEquals(List.of(), v);
-        }
+        List<String> v = new ArrayList<>();
+        long p = pausedRow("15", "lock: quorum lost 7 s (> T), restored", twoServers(), Duration.ofSeconds(7),
+                "restore", v);
+        assertTrue(p < Scenario.T.plusSeconds(20).toMillis(), "progress within T + election + slack: " + p);
+        assertEquals(List.of(), v);
     }
 
     @ParameterizedTest(name = "seed {0}")
