@@ -48,7 +48,8 @@ import java.util.Optional;
  * <h2>Cost in ZooKeeper round trips</h2>
  * acquire: 1 to create, list and read N (pipelined; +2 the first time, to define N); a waiter +1 to watch (the head waiter's
  * watches on every holder are pipelined into that one); the head waiter's grant after a release:
- * 0 listings, plus one data change (the baton) if someone waits behind it. Release: 1 delete
+ * 0 listings, plus one data change (the baton) if someone waits behind it; the next waiter's move
+ * to the head on that baton: 2 (one listing with N, one to watch the holders). Release: 1 delete
  * (not waited for if the session pipelines releases).
  *
  * <h2>Threads</h2>

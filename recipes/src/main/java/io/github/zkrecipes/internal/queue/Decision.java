@@ -13,15 +13,17 @@ public final class Decision {
     private final List<QueueNode> blockers;
     private final boolean children;
     private final boolean directory;
+    private final boolean any;
 
     private Decision(List<QueueNode> blockers, boolean children) {
-        this(blockers, children, false);
+        this(blockers, children, false, false);
     }
 
-    private Decision(List<QueueNode> blockers, boolean children, boolean directory) {
+    private Decision(List<QueueNode> blockers, boolean children, boolean directory, boolean any) {
         this.blockers = blockers;
         this.children = children;
         this.directory = directory;
+        this.any = any;
     }
 
     /**
@@ -32,7 +34,16 @@ public final class Decision {
         if (blockers.isEmpty()) {
             throw new IllegalStateException("only a wait for nodes can also wait for the directory");
         }
-        return new Decision(blockers, false, true);
+        return new Decision(blockers, false, true, any);
+    }
+
+    /**
+     * True for a wait on any of several nodes ({@link #waitForAny}): only their deletion matters,
+     * never their data, so the engine neither re-lists on a data change of one of them nor after
+     * a deletion when every node of the next decision is still watched.
+     */
+    public boolean waitsForAny() {
+        return any;
     }
 
     /** True if the directory's data is watched too. */
@@ -54,15 +65,17 @@ public final class Decision {
     }
 
     /**
-     * Wait until any of {@code nodes} is deleted (or changes data). For the one head waiter of a
-     * counting rule, which can use whichever permit is freed first: only it watches the holders,
-     * so a release still wakes one waiter.
+     * Wait until any of {@code nodes} is deleted; their data changes are not signals. For the one
+     * head waiter of a counting rule, which can use whichever permit is freed first: only it
+     * watches the holders, so a release still wakes one waiter. After a deletion the engine
+     * decides again on its last listing minus the deleted node, and waits with no round trip if
+     * every node of the new decision is still watched.
      */
     public static Decision waitForAny(List<QueueNode> nodes) {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("nothing to wait for");
         }
-        return new Decision(List.copyOf(nodes), false);
+        return new Decision(List.copyOf(nodes), false, false, true);
     }
 
     /**

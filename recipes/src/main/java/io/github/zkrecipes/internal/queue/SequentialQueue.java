@@ -374,6 +374,7 @@ public final class SequentialQueue {
             byte[] directoryData = null;
             boolean directoryWatched = false;
             boolean waited = false;
+            Decision last = null;     // the decision whose blockers we watch
             while (true) {
                 ZooKeeper zk = handleFor(entry);
                 if (nodes == null) {
@@ -427,14 +428,29 @@ public final class SequentialQueue {
                 if (deadline.isExpired()) {
                     return false;
                 }
+                boolean armed = false;  // every blocker is watched already, and its watch has not fired
                 if (!fresh) {
-                    // Decided on an old listing minus deleted nodes, and not granted: the nodes it
-                    // names may be long gone (a predecessor is usually deleted after everyone ahead
-                    // of it). One listing costs less than probing stale nodes one round trip each.
-                    nodes = null;
-                    continue;
+                    if (decision.waitsForAny()) {
+                        // Decided on a listing minus deleted nodes: the rest are still there unless
+                        // their deletion is on its way to us, which wakes us like any other.
+                        armed = !decision.watchesDirectory() || waiter.isArmed(serverPath);
+                        for (QueueNode b : decision.blockers()) {
+                            armed &= waiter.isArmed(serverPath + "/" + b.name());
+                        }
+                        // Not all watched (a data change used one up): watch them again, one round
+                        // trip for all, which also shows which of them are gone.
+                    } else {
+                        // Decided on an old listing minus deleted nodes, and not granted: the nodes it
+                        // names may be long gone (a predecessor is usually deleted after everyone ahead
+                        // of it). One listing costs less than probing stale nodes one round trip each.
+                        nodes = null;
+                        continue;
+                    }
                 }
-                if (!decision.blockers().isEmpty()) {
+                last = decision;
+                if (armed) {
+                    // nothing to send: wait below
+                } else if (!decision.blockers().isEmpty()) {
                     List<String> paths = new ArrayList<>();
                     List<CompletableFuture<Reply<byte[]>>> replies = new ArrayList<>();
                     for (QueueNode b : decision.blockers()) {
@@ -471,7 +487,7 @@ public final class SequentialQueue {
                             if (r.connectionTrouble() && !awaitConnected(deadline)) {
                                 return false;
                             }
-                        } else if ((rule.allowsInsertion() || rule.passesBaton())
+                        } else if ((rule.allowsInsertion() || (rule.passesBaton() && !decision.waitsForAny()))
                                 && r.stat().getVersion() > seenVersions.getOrDefault(paths.get(i), 0)) {
                             // Touched since we last looked: a node was inserted, or a baton passed.
                             // The listing that follows sees it; this version is then accounted for.
@@ -522,8 +538,14 @@ public final class SequentialQueue {
                     } else if (directoryWatched && e.getPath().equals(serverPath)) {
                         nodes = null; // a rule parameter changed: list again, with the directory's data
                     } else if (e.getType() == EventType.NodeDeleted && targets.contains(e.getPath())) {
-                        nodes = without(nodes, List.of(nodeNamed(nodes, ZKPaths.getNodeFromPath(e.getPath()))));
-                        fresh = false; // monotone rules: no listing needed
+                        QueueNode deleted = nodeNamed(nodes, ZKPaths.getNodeFromPath(e.getPath()));
+                        if (deleted != null) { // else known gone already (a later probe or listing saw it)
+                            nodes = without(nodes, List.of(deleted));
+                            fresh = false; // monotone rules: no listing needed
+                        }
+                    } else if (e.getType() == EventType.NodeDataChanged && last != null && last.waitsForAny()
+                            && targets.contains(e.getPath())) {
+                        fresh = false; // not a signal for this wait: watch that node again, no listing
                     } else {
                         nodes = null; // data changed (a baton, an insertion), or a stray event: look again
                     }

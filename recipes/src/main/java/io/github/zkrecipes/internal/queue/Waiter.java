@@ -90,6 +90,11 @@ final class Waiter implements Watcher, SessionStateListener {
         return ZkOps.children(zk, path, this);
     }
 
+    /** True if this waiter's data watch on {@code path} is set and has not fired (or its event is not taken yet). */
+    boolean isArmed(String path) {
+        return dataWatches.contains(path);
+    }
+
     /** A data watch on {@code path} that the server refused to set (no node): nothing to remove. */
     void notArmed(String path) {
         if (dataWatches.remove(path)) {
