@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * Thread-safe. Changes are applied on ZooKeeper's event thread as they arrive (no thread hop
  * before the read of a changed node is sent); listeners and {@link #await} conditions run on the
- * view's own thread ({@code zkr-group-view<path>}), stopped by {@link #close()}.
+ * view's own thread ({@code zkr-group-view<path>}), stopped by {@link #close()}; an {@code
+ * await}'s condition is also checked once on the calling thread.
  */
 public final class GroupView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupView.class);
@@ -104,6 +105,8 @@ public final class GroupView implements AutoCloseable {
     private final ConcurrentLinkedQueue<Condition> conditions = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private volatile Map<String, Member> members = Map.of();
+    // The members as of the last change whose listeners have been called (written on the view's thread).
+    private volatile Map<String, Member> delivered = Map.of();
     private volatile boolean closed;
 
     private record Condition(Predicate<Map<String, Member>> test, CompletableFuture<Boolean> done) { }
@@ -167,7 +170,9 @@ public final class GroupView implements AutoCloseable {
 
     /**
      * Waits until the members satisfy {@code condition} (checked after every change), or the
-     * timeout passes.
+     * timeout passes. It returns only after the listeners were told of the change that made it
+     * hold. When every change has reached the listeners, the condition is first checked on the
+     * calling thread: an already true condition returns at once, with no thread hand-off.
      *
      * @return true if it held in time, false on timeout or if the view was closed
      */
@@ -175,6 +180,16 @@ public final class GroupView implements AutoCloseable {
         Objects.requireNonNull(condition, "condition");
         Validation.timeout(timeout);
         ensureOpen();
+        Map<String, Member> now = members;
+        if (delivered == now) { // every change so far has reached the listeners
+            try {
+                if (condition.test(now)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         Condition c = new Condition(condition, new CompletableFuture<>());
         conditions.add(c);
         watch.locked(() -> {
@@ -309,6 +324,7 @@ public final class GroupView implements AutoCloseable {
             } else if (!before.node().equals(after.node()) || !before.sameData(after)) {
                 listeners.forEach(l -> call(l, x -> x.dataChanged(before, after)));
             }
+            delivered = c.snapshot();
             for (Condition cond : conditions) {
                 check(cond, c.snapshot());
             }

@@ -41,6 +41,57 @@ class GroupViewTest {
         }
     }
 
+    /**
+     * {@code await} answers a condition that already holds on the caller's thread, but only on
+     * members whose changes the listeners were told of: never on an older state than {@code
+     * members()} shows, and never before a listener heard of the change.
+     */
+    @Test
+    void awaitAnswersOnTheCurrentMembersAndAfterTheListeners(ZkTestContext zk) throws Exception {
+        ZkGroup group = new ZkGroup(zk.session(), PATH);
+        Membership a = group.join("a", "1");
+        Membership b = group.join("b", "2");
+        try (GroupView view = new ZkGroup(zk.session(), PATH).view()) {
+            assertEquals(Set.of("a", "b"), view.members().keySet());
+            // Right after opening: an empty group is an earlier state, not the current one.
+            assertFalse(view.await(Map::isEmpty, Duration.ofMillis(300)));
+            assertTrue(view.await(m -> m.size() == 2, PATIENCE));
+            List<String> heard = new CopyOnWriteArrayList<>();
+            java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+            view.addListener(new GroupListener() {
+                @Override
+                public void joined(Member m) {
+                    if (m.id().equals("c")) {
+                        inListener.countDown();
+                        try {
+                            letGo.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        heard.add(m.id());
+                    }
+                }
+            });
+            Membership c = group.join("c", "3");
+            Await.latch("the listener to hear of c", inListener);
+            assertTrue(view.members().containsKey("c"), "published before the listener returns");
+            // Held in the listener: await must not return yet, although members() shows c.
+            assertFalse(view.await(m -> m.containsKey("c"), Duration.ofMillis(300)));
+            letGo.countDown();
+            assertTrue(view.await(m -> m.containsKey("c"), PATIENCE));
+            assertEquals(List.of("c"), heard);
+            IllegalStateException thrown = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> view.await(m -> {
+                        throw new IllegalArgumentException("a broken condition");
+                    }, PATIENCE));
+            assertEquals("a broken condition", thrown.getCause().getMessage());
+            c.close();
+        }
+        a.close();
+        b.close();
+    }
+
     @Test
     void aViewConvergesAfterJoinsUpdatesAndLeavesAndListenersFireInOrder(ZkTestContext zk) throws Exception {
         ZkGroup group = new ZkGroup(zk.session(), PATH);
