@@ -75,8 +75,9 @@ import org.apache.zookeeper.ZooKeeper;
  *       node made by hand is no party) +1 compare-and-set; for the others +1 (the directory's data
  *       with a watch, then a listing, pipelined) +1 re-read after the one wakeup by the marker. No
  *       arrival wakes a waiter; the round's completion wakes each waiter exactly once.
- *   <li>leave: 1 (delete and listing, pipelined) if the others have left; otherwise +1 watch on the
- *       newest remaining node of the round and +1 listing per wakeup.
+ *   <li>leave: 1 (delete and listing, pipelined) if the others have left; otherwise +1 to watch every
+ *       node of the round still there (pipelined), and no more: their deletions are counted, and
+ *       the last one is the answer. Each departure wakes the participants still waiting.
  *   <li>giving up (deadline, refusal): 1 {@code multi}.
  * </ul>
  *
@@ -393,6 +394,7 @@ public final class ZkDoubleBarrier {
         Registration registration = session.addStateListener(signals);
         try {
             boolean lastLook = false;
+            look:
             while (true) {
                 if (!Connections.awaitConnected(session, path(), deadline)) {
                     return false;
@@ -421,21 +423,46 @@ public final class ZkDoubleBarrier {
                 if (lastLook || deadline.isExpired()) {
                     return false;
                 }
-                // Watch the newest node of the round still there; its deletion (or a touch) makes us look again.
-                String target = serverPath + "/" + remaining.get(remaining.size() - 1).name();
-                Reply<byte[]> w = Reply.await(signals.watchData(zk, target), replies);
-                if (w == null || !w.ok()) {
-                    continue; // gone already, or connection trouble
+                // Watch every node of the round still there (one pipelined round trip), then count
+                // their deletions: no node joins a completed round, so the last deletion is the
+                // answer, with no listing after it.
+                List<String> targets = new ArrayList<>();
+                List<java.util.concurrent.CompletableFuture<Reply<byte[]>>> watches = new ArrayList<>();
+                for (QueueNode n : remaining) {
+                    String target = serverPath + "/" + n.name();
+                    targets.add(target);
+                    watches.add(signals.watchData(zk, target));
                 }
-                if (w.stat().getEphemeralOwner() == 0) {
-                    // Made by hand, not a party's: it will never leave. Its watch goes with disarm().
-                    LOG.warn("ignoring {}: a persistent node with a barrier node's name is not a party", target);
-                    foreign.add(remaining.get(remaining.size() - 1).name());
-                    continue;
+                java.util.Set<String> waitingFor = new java.util.HashSet<>();
+                for (int i = 0; i < targets.size(); i++) {
+                    Reply<byte[]> w = Reply.await(watches.get(i), replies);
+                    if (w == null || (!w.ok() && w.code() != Code.NONODE)) {
+                        continue look; // connection trouble, or no answer: look again
+                    }
+                    if (!w.ok()) {
+                        continue; // left already
+                    }
+                    if (w.stat().getEphemeralOwner() == 0) {
+                        // Made by hand, not a party's: it will never leave. Its watch goes with disarm().
+                        LOG.warn("ignoring {}: a persistent node with a barrier node's name is not a party", targets.get(i));
+                        foreign.add(remaining.get(i).name());
+                        continue;
+                    }
+                    waitingFor.add(targets.get(i));
                 }
-                if (signals.next(deadline) == null) {
-                    lastLook = true;
+                while (!waitingFor.isEmpty()) {
+                    Object signal = signals.next(deadline);
+                    if (signal == null) {
+                        lastLook = true;
+                        continue look;
+                    }
+                    if (!(signal instanceof org.apache.zookeeper.WatchedEvent ev
+                            && ev.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted
+                            && waitingFor.remove(ev.getPath()))) {
+                        continue look; // a touch, a reconnection, a new session: look again
+                    }
                 }
+                return true;
             }
         } finally {
             registration.close();
