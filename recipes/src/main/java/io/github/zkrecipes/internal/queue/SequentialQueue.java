@@ -234,13 +234,16 @@ public final class SequentialQueue {
                             throw new CoordinationException("created node is owned by session 0x"
                                     + Long.toHexString(c.stat().getEphemeralOwner()), c.value(), sid, null);
                         }
+                        // Every wait before the entry is made: an interrupt here leaves no entry, so
+                        // the finally block below deletes the node (by its id).
                         Reply<List<String>> l = Reply.await(listed, replies);
-                        entry = new QueueEntry(this, QueueNode.parse(ZKPaths.getNodeFromPath(c.value())),
+                        Reply<byte[]> d = directory == null ? null : Reply.await(directory, replies);
+                        QueueEntry made = new QueueEntry(this, QueueNode.parse(ZKPaths.getNodeFromPath(c.value())),
                                 c.stat().getCzxid(), sid, data, l != null && l.ok() ? l.value() : null);
                         if (directory != null) {
-                            Reply<byte[]> d = Reply.await(directory, replies);
-                            entry.directoryData(d != null && d.ok() ? d.value() : null, d != null && d.ok() ? d.stat() : null);
+                            made.directoryData(d != null && d.ok() ? d.value() : null, d != null && d.ok() ? d.stat() : null);
                         }
+                        entry = made;
                     }
                     case NONODE -> ensureDirectory();
                     case NOAUTH -> {
