@@ -6,6 +6,7 @@ import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.queue.CompanionRefusedException;
 import io.github.zkrecipes.internal.queue.Deadline;
 import io.github.zkrecipes.internal.queue.Reply;
+import io.github.zkrecipes.internal.queue.SequentialQueue;
 import io.github.zkrecipes.internal.queue.ZkOps;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,14 @@ import org.slf4j.LoggerFactory;
 final class IdClaim {
     private static final Logger LOG = LoggerFactory.getLogger(IdClaim.class);
     static final String PREFIX = "id-";
+    /**
+     * Server paths of claims whose join was given up (interrupted, failed) while its transaction
+     * may have been in flight: the engine's background delete removes the claim, and a re-join of
+     * the same id by the same session waits for that instead of calling its own leftover a
+     * duplicate. Removed when a re-join sees the claim gone or stops waiting; bounded.
+     */
+    private static final java.util.Set<String> ABANDONED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int MAX_ABANDONED = 10_000;
 
     private final ZkSession session;
     private final String path;       // user path
@@ -72,7 +81,15 @@ final class IdClaim {
 
         /** The claim, made in session {@code sid} together with its member node. */
         IdClaim made(long sid) {
+            ABANDONED.remove(session.serverPath(path)); // an earlier given-up join's claim is gone
             return new IdClaim(session, path, sid);
+        }
+
+        /** The join was given up with its transaction possibly applied: its clean-up is on the way. */
+        void abandoned() {
+            if (ABANDONED.size() < MAX_ABANDONED) {
+                ABANDONED.add(session.serverPath(path));
+            }
         }
 
         /**
@@ -91,6 +108,15 @@ final class IdClaim {
                         return; // gone meanwhile (the holder left) or connection trouble: try again
                     }
                     long owner = holder.stat().getEphemeralOwner();
+                    String serverPath = session.serverPath(path);
+                    if (owner == sid && ABANDONED.remove(serverPath)) {
+                        // A join of ours with this id was given up while its transaction was in
+                        // flight, and its background delete has not removed this claim yet: wait
+                        // for that (one round trip or two), then try again. If it stays, the
+                        // next refusal finds no abandoned join and names the holder.
+                        awaitGone(zk, serverPath);
+                        return;
+                    }
                     if (owner == sid && Arrays.equals(holder.value(), nonce)) {
                         // Our own claim, whose member node is gone (deleted by someone else): a
                         // claim without a member is no join; drop it and join again.
@@ -109,6 +135,24 @@ final class IdClaim {
                     // the session ended: the next attempt runs in the new one
                 }
             }
+        }
+    }
+
+    /** Waits until {@code serverPath} is deleted, at most {@link SequentialQueue#ROUND_TRIP_GRACE}. */
+    private static void awaitGone(ZooKeeper zk, String serverPath) throws InterruptedException {
+        java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+        org.apache.zookeeper.Watcher watcher = e -> {
+            if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted) {
+                gone.countDown();
+            }
+        };
+        Reply<byte[]> r = Reply.await(ZkOps.data(zk, serverPath, watcher), Deadline.none());
+        if (!r.ok()) {
+            return; // gone already (no watch was set), or connection trouble: the caller tries again
+        }
+        if (!gone.await(SequentialQueue.ROUND_TRIP_GRACE.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            zk.removeWatches(serverPath, watcher, org.apache.zookeeper.Watcher.WatcherType.Data, true,
+                    (rc, p, ctx) -> { }, null);
         }
     }
 

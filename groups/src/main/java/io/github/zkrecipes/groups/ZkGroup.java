@@ -178,6 +178,9 @@ public final class ZkGroup {
             } catch (CompanionRefusedException refused) {
                 claim.refused(refused); // throws DuplicateMemberException, or returns to try again
                 continue;
+            } catch (InterruptedException | RuntimeException givenUp) {
+                claim.abandoned(); // the engine deletes what the transaction made, in the background
+                throw givenUp;
             }
             IdClaim made = claim.made(entry.sessionId());
             boolean ok = false;
@@ -193,6 +196,7 @@ public final class ZkGroup {
                 return new Joined(entry, made);
             } finally {
                 if (!ok) {
+                    claim.abandoned();
                     queue.remove(entry, List.of(session.serverPath(made.path())));
                 }
             }

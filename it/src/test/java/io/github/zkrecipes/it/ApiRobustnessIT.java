@@ -6,8 +6,10 @@ import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.election.Candidacy;
 import io.github.zkrecipes.election.ZkElection;
 import io.github.zkrecipes.groups.ZkDoubleBarrier;
+import io.github.zkrecipes.groups.ZkGroup;
 import io.github.zkrecipes.locks.Lease;
 import io.github.zkrecipes.locks.LockHandle;
+import io.github.zkrecipes.locks.ZkLock;
 import io.github.zkrecipes.locks.ZkReadWriteLock;
 import io.github.zkrecipes.locks.ZkSemaphore;
 import io.github.zkrecipes.testing.Await;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 @ZkTest
 class ApiRobustnessIT {
-    private static final int SWEEP = 12;
+    /** Interrupts per call: two in three land within its first round trip or so (0-1.5 ms), where cleanup is hardest. */
+    private static final int SWEEP = 45;
 
     @Test
     void interruptsAtRandomPointsLeaveNothingBehind(ZkTestContext zk) throws Exception {
@@ -55,6 +58,27 @@ class ApiRobustnessIT {
         // Barrier of 2 with nobody else: enter waits.
         sweep(zk, "/r/barrier", 0, () -> new ZkDoubleBarrier(caller, "/r/barrier", 2).enter(Duration.ofSeconds(30)));
 
+        // Exclusive lock held by someone else, and a read lock behind a writer.
+        LockHandle lock = new ZkLock(holder, "/r/lock").acquire();
+        sweep(zk, "/r/lock", 1, () -> {
+            new ZkLock(caller, "/r/lock").acquire().close();
+            return null;
+        });
+        lock.close();
+        LockHandle write = new ZkReadWriteLock(holder, "/r/rw2").acquireWrite();
+        sweep(zk, "/r/rw2", 1, () -> {
+            new ZkReadWriteLock(caller, "/r/rw2").acquireRead().close();
+            return null;
+        });
+        write.close();
+
+        // A group join does not wait for others: it completes or is interrupted; either way,
+        // once its membership is closed, nothing of it is left (neither member node nor id claim).
+        sweep(zk, "/r/group", 0, () -> {
+            new ZkGroup(caller, "/r/group").join("m", new byte[0]).close();
+            return null;
+        });
+
         // Election led by someone else: the candidate waits.
         try (Candidacy leader = new ZkElection(holder, "/r/election").join()) {
             leader.awaitLeadership();
@@ -65,6 +89,34 @@ class ApiRobustnessIT {
                 return null;
             });
         }
+    }
+
+    /**
+     * Timed calls whose deadline falls at random points of their first round trips (0-2 ms, and
+     * zero): each returns empty or false in time, or with what it got, and leaves no node behind.
+     */
+    @Test
+    void deadlinesAtRandomPointsLeaveNothingBehind(ZkTestContext zk) throws Exception {
+        ZkSession holder = zk.session();
+        ZkSession caller = zk.session();
+        Random random = new Random(7);
+        Lease held = new ZkSemaphore(holder, "/t/sem", 1).acquire();
+        LockHandle lock = new ZkLock(holder, "/t/lock").acquire();
+        LockHandle read = new ZkReadWriteLock(holder, "/t/rw").acquireRead();
+        for (int i = 0; i < SWEEP; i++) {
+            Duration t = Duration.ofNanos(i % 5 == 0 ? 0 : (long) (random.nextDouble() * 2_000_000));
+            assertTrue(new ZkSemaphore(caller, "/t/sem", 1).tryAcquire(t).isEmpty(), "a held permit was granted");
+            awaitChildren(zk, "/t/sem", 1);
+            assertTrue(new ZkLock(caller, "/t/lock").tryAcquire(t).isEmpty(), "a held lock was granted");
+            awaitChildren(zk, "/t/lock", 1);
+            assertTrue(new ZkReadWriteLock(caller, "/t/rw").tryAcquireWrite(t).isEmpty(), "a write lock was granted beside a reader");
+            awaitChildren(zk, "/t/rw", 1);
+            assertTrue(!new ZkDoubleBarrier(caller, "/t/barrier", 2).enter(t), "a 2-party barrier passed with one");
+            awaitChildren(zk, "/t/barrier", 0);
+        }
+        held.close();
+        lock.close();
+        read.close();
     }
 
     @Test
@@ -95,9 +147,11 @@ class ApiRobustnessIT {
         int interrupted = 0;
         for (int i = 0; i < SWEEP; i++) {
             Worker<?> w = Worker.start("sweep" + dir.replace('/', '-') + "-" + i, call);
-            LockSupport.parkNanos((long) (random.nextDouble() * 8_000_000)); // 0-8 ms: across the call's requests
+            // 0-1.5 ms (the first round trip: create, listing, reads) or 0-8 ms (across the call's requests)
+            long spread = i % 3 == 2 ? 8_000_000 : 1_500_000;
+            LockSupport.parkNanos((long) (random.nextDouble() * spread));
             w.interrupt();
-            Throwable failure = w.failure();
+            Throwable failure = outcome(w);
             if (failure instanceof InterruptedException) {
                 interrupted++;
             } else if (failure != null) {
@@ -106,6 +160,16 @@ class ApiRobustnessIT {
             awaitChildren(zk, dir, baseline);
         }
         assertTrue(interrupted > 0, "no call on " + dir + " was interrupted");
+    }
+
+    /** What the call threw, or null if it completed (the interrupt came too late to matter). */
+    private static Throwable outcome(Worker<?> w) throws Exception {
+        try {
+            w.future().get(io.github.zkrecipes.testing.TestTimeouts.patience().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
     }
 
     interface SessionCall {
@@ -129,7 +193,7 @@ class ApiRobustnessIT {
     private static void awaitChildren(ZkTestContext zk, String dir, int n) {
         Await.until(n + " nodes under " + dir, () -> {
             try {
-                return zk.children(dir).stream().filter(c -> !c.startsWith("id-")).count() == n;
+                return zk.children(dir).size() == n;
             } catch (Exception e) {
                 return false;
             }
