@@ -8,6 +8,9 @@ import io.github.zkrecipes.groups.Membership;
 import io.github.zkrecipes.groups.ZkDoubleBarrier;
 import io.github.zkrecipes.groups.ZkGroup;
 import io.github.zkrecipes.locks.Lease;
+import io.github.zkrecipes.locks.LockHandle;
+import io.github.zkrecipes.locks.ZkLock;
+import io.github.zkrecipes.locks.ZkReadWriteLock;
 import io.github.zkrecipes.locks.ZkSemaphore;
 import io.github.zkrecipes.testing.Worker;
 import java.time.Duration;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * CI row 5 ({@link CutSweep}) for the recipes other than the lock ({@link LockCutIT}): a group join and leave (one
  * transaction each: the member node with its id claim), a semaphore acquire and release, a
- * double-barrier round and an election term, each through a {@link CuttingRelay} that cuts the
+ * double-barrier round, an election term, a read then a write lock, and a lock acquire that waits
+ * behind a holder (its watch and its listing after the wakeup), each through a {@link CuttingRelay} that cuts the
  * connection at each of their requests in turn, once dropping the request and once applying it
  * and swallowing the reply. After every cut: the call completes on the cut session without
  * self-deadlock, the session has exactly the nodes it should, nothing is left after close, and
@@ -142,6 +146,64 @@ class RecipeCutIT {
                 }
             }
             CutSweep.awaitEmpty(admin, "/election", "", v);
+        });
+    }
+    @Test
+    void row5r_aCutAtAnyRequestOfAReadThenAWriteLockLeavesNothing() throws Exception {
+        CutSweep.sweep(ensemble, "5r", "read-write lock: read + write", "/rw", (cut, other, admin, v) -> {
+            ZkReadWriteLock rw = new ZkReadWriteLock(cut, "/rw");
+            Optional<LockHandle> read = rw.tryAcquireRead(CALL);
+            if (read.isEmpty()) {
+                v.add("read acquire did not complete on a free lock (self-deadlock)");
+            } else {
+                read.get().close();
+            }
+            Optional<LockHandle> write = rw.tryAcquireWrite(CALL);
+            if (write.isEmpty()) {
+                v.add("write acquire did not complete on a free lock (self-deadlock)");
+            } else {
+                int n = CutSweep.children(admin, "/rw").size();
+                if (n != 1) {
+                    v.add(n + " nodes while holding the write lock (orphan)");
+                }
+                write.get().close();
+            }
+            CutSweep.awaitEmpty(admin, "/rw", "", v);
+            Optional<LockHandle> next = new ZkReadWriteLock(other, "/rw").tryAcquireWrite(Duration.ofSeconds(10));
+            if (next.isEmpty()) {
+                v.add("another client could not take the write lock after the cut");
+            } else {
+                next.get().close();
+            }
+        });
+    }
+
+    /**
+     * The waiting path: another client holds the lock, the cut session queues behind it (create,
+     * listing, watch), is woken by the release and lists again; each of those requests is cut.
+     */
+    @Test
+    void row5w_aCutAtAnyRequestOfAWaitingAcquireIsGrantedOnceTheHolderLeaves() throws Exception {
+        CutSweep.sweep(ensemble, "5w", "lock: wait behind a holder, then acquire", "/wait", (cut, other, admin, v) -> {
+            LockHandle held = new ZkLock(other, "/wait").acquire();
+            // The lock is owned by the thread that acquired it: the waiter checks and releases it.
+            Worker<String> waiter = Worker.start("cut-waiter", () -> {
+                Optional<LockHandle> got = new ZkLock(cut, "/wait").tryAcquire(CALL);
+                if (got.isEmpty()) {
+                    return "the waiter was not granted after the holder left";
+                }
+                int n = CutSweep.children(admin, "/wait").size();
+                got.get().close();
+                return n == 1 ? null : n + " nodes while the waiter holds the lock (orphan)";
+            });
+            io.github.zkrecipes.testing.Await.until("the cut session to queue behind the holder",
+                    () -> waiter.isDone() || CutSweep.children(admin, "/wait").size() == 2);
+            held.close();
+            String violation = waiter.result();
+            if (violation != null) {
+                v.add(violation);
+            }
+            CutSweep.awaitEmpty(admin, "/wait", "", v);
         });
     }
 }
