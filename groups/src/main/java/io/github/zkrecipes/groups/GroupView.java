@@ -1,6 +1,7 @@
 package io.github.zkrecipes.groups;
 
 import io.github.zkrecipes.Registration;
+import io.github.zkrecipes.SessionLostException;
 import io.github.zkrecipes.ZkSession;
 import io.github.zkrecipes.internal.Validation;
 import io.github.zkrecipes.internal.queue.NodeKind;
@@ -108,6 +109,7 @@ public final class GroupView implements AutoCloseable {
     // The members as of the last change whose listeners have been called (written on the view's thread).
     private volatile Map<String, Member> delivered = Map.of();
     private volatile boolean closed;
+    private volatile boolean sessionClosed;
 
     private record Condition(Predicate<Map<String, Member>> test, CompletableFuture<Boolean> done) { }
 
@@ -117,6 +119,20 @@ public final class GroupView implements AutoCloseable {
         this.serverPath = serverPath;
         this.watch = new PersistentWatch(session, serverPath, AddWatchMode.PERSISTENT_RECURSIVE,
                 "zkr-group-view" + path, this::onEvent, this::resync);
+        this.watch.onSessionClosed(this::sessionClosed);
+    }
+
+    /** The session was closed under the view: it shows its last members; waiting calls fail now. */
+    private void sessionClosed() {
+        sessionClosed = true;
+        for (Condition c : conditions) {
+            c.done().completeExceptionally(closedSession());
+        }
+        loaded.complete(null);
+    }
+
+    private SessionLostException closedSession() {
+        return new SessionLostException("the session of the view of " + path + " was closed", path, 0, null);
     }
 
     void start() throws InterruptedException {
@@ -175,6 +191,7 @@ public final class GroupView implements AutoCloseable {
      * calling thread: an already true condition returns at once, with no thread hand-off.
      *
      * @return true if it held in time, false on timeout or if the view was closed
+     * @throws SessionLostException at once if the view's session is closed, also while waiting
      */
     public boolean await(Predicate<Map<String, Member>> condition, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(condition, "condition");
@@ -199,11 +216,17 @@ public final class GroupView implements AutoCloseable {
         if (closed) {
             c.done().complete(false);
         }
+        if (sessionClosed) {
+            c.done().completeExceptionally(closedSession());
+        }
         try {
             return c.done().get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof SessionLostException lost) {
+                throw lost;
+            }
             throw new IllegalStateException(e.getCause());
         } finally {
             conditions.remove(c);
@@ -383,6 +406,9 @@ public final class GroupView implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("view of " + path + " is closed");
+        }
+        if (sessionClosed) {
+            throw closedSession();
         }
     }
 

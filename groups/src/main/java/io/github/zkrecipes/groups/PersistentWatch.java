@@ -44,6 +44,7 @@ final class PersistentWatch implements Watcher {
     private Registration sessionRegistration;
     private ZooKeeper watched; // the handle the watch is on; guarded by lock
     private volatile boolean closed;
+    private volatile Runnable onSessionClosed = () -> { };
 
     PersistentWatch(ZkSession session, String serverPath, AddWatchMode mode, String threadName,
             Consumer<WatchedEvent> onEvent, Consumer<ZooKeeper> resync) {
@@ -59,13 +60,21 @@ final class PersistentWatch implements Watcher {
         });
     }
 
+    /** Called (on the session's state thread) once the session is closed under the watch. Set before {@link #start()}. */
+    void onSessionClosed(Runnable r) {
+        onSessionClosed = r;
+    }
+
     /** Adds the watch, then the first {@code resync}. */
     void start() {
         sessionRegistration = session.addStateListener((state, id) -> {
             switch (state) {
                 case RECONNECTED -> locked(() -> resync.accept(watched));
                 case CONNECTED -> locked(this::establish);
-                case CLOSED -> stop(); // the watch went with the session; only the thread is left
+                case CLOSED -> {
+                    stop(); // the watch went with the session; only the thread is left
+                    onSessionClosed.run();
+                }
                 default -> { }
             }
         });

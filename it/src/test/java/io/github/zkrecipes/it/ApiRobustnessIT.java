@@ -135,6 +135,42 @@ class ApiRobustnessIT {
             return null;
         });
 
+        LockHandle lock = new ZkLock(holder, "/c/lock").acquire();
+        closedUnder(zk, "/c/lock", 1, s -> new ZkLock(s, "/c/lock").acquire());
+        lock.close();
+
+        // A barrier leave blocked on a party that has not left yet.
+        ZkDoubleBarrier staying = new ZkDoubleBarrier(holder, "/c/leave", 2);
+        ZkSession leaving = zk.session();
+        ZkDoubleBarrier leaver = new ZkDoubleBarrier(leaving, "/c/leave", 2);
+        Worker<Boolean> other = Worker.start("enter-other", () -> staying.enter(Duration.ofSeconds(30)));
+        assertTrue(leaver.enter(Duration.ofSeconds(30)));
+        assertTrue(other.result());
+        Worker<Boolean> blocked = Worker.start("blocked-leave", () -> leaver.leave(Duration.ofSeconds(30)));
+        awaitChildren(zk, "/c/leave", 1); // the leaver's node is gone; it waits for the other's
+        long t0 = System.nanoTime();
+        leaving.close();
+        Throwable failure = outcome(blocked);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("closed"),
+                "a leave blocked when its session closed: " + failure);
+        assertTrue(millis < 5_000, "took " + millis + " ms to fail");
+        assertTrue(staying.leave(Duration.ofSeconds(30)));
+        awaitChildren(zk, "/c/leave", 0);
+
+        // A view's await blocked on a condition that never holds: it ends when its session closes.
+        ZkSession watching = zk.session();
+        var view = new ZkGroup(watching, "/c/group").view();
+        Worker<Boolean> awaiting = Worker.start("blocked-await", () -> view.await(m -> m.containsKey("never"), Duration.ofSeconds(30)));
+        Await.until("the await to be waiting", () -> awaiting.future().isDone() || awaiting.isBlocked());
+        t0 = System.nanoTime();
+        watching.close();
+        Throwable awaitFailure = outcome(awaiting);
+        millis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(awaitFailure != null && String.valueOf(awaitFailure.getMessage()).contains("closed"),
+                "a view's await blocked when its session closed: " + awaitFailure);
+        assertTrue(millis < 5_000, "the view's await took " + millis + " ms to end after its session closed");
+
         try (Candidacy leader = new ZkElection(holder, "/c/election").join()) {
             leader.awaitLeadership();
             closedUnder(zk, "/c/election", 1, s -> new ZkElection(s, "/c/election").join().awaitLeadership());

@@ -30,6 +30,12 @@ public final class Worker<T> {
         return future;
     }
 
+    /** True while the worker's thread is parked (waiting, with or without a timeout). */
+    public boolean isBlocked() {
+        Thread.State st = thread.getState();
+        return st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING;
+    }
+
     public boolean isDone() {
         return future.isDone();
     }
