@@ -17,6 +17,7 @@ import io.github.zkrecipes.testing.Worker;
 import io.github.zkrecipes.testing.ZkTest;
 import io.github.zkrecipes.testing.ZkTestContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
@@ -117,6 +118,55 @@ class ApiRobustnessIT {
         held.close();
         lock.close();
         read.close();
+    }
+
+    /**
+     * One handle of each recipe used for several rounds, every hold closed twice: each round
+     * works like the first, a second close is a no-op, and nothing is left on the server.
+     */
+    @Test
+    void handlesReusedAcrossRoundsAndClosedTwiceLeaveNothing(ZkTestContext zk) throws Exception {
+        ZkSession a = zk.session();
+        ZkSession b = zk.session();
+        ZkLock lock = new ZkLock(a, "/u/lock");
+        ZkReadWriteLock rw = new ZkReadWriteLock(a, "/u/rw");
+        ZkSemaphore sem = new ZkSemaphore(a, "/u/sem", 2);
+        ZkGroup group = new ZkGroup(a, "/u/group");
+        ZkElection election = new ZkElection(a, "/u/election");
+        ZkDoubleBarrier mine = new ZkDoubleBarrier(a, "/u/barrier", 2);
+        ZkDoubleBarrier theirs = new ZkDoubleBarrier(b, "/u/barrier", 2);
+        for (int round = 0; round < 3; round++) {
+            LockHandle l = lock.acquire();
+            l.close();
+            l.close();
+            LockHandle r = rw.acquireRead();
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> rw.tryAcquireWrite(Duration.ofMillis(50)), "an upgrade is refused, not granted or deadlocked");
+            r.close();
+            r.close();
+            rw.acquireWrite().close();
+            Lease lease = sem.acquire(2);
+            lease.close();
+            lease.close();
+            var m = group.join("m", "r" + round);
+            m.close();
+            m.close();
+            try (var view = group.view()) {
+                assertTrue(view.awaitSize(0, Duration.ofSeconds(20)));
+                view.close();
+            }
+            Candidacy c = election.join();
+            c.awaitLeadership();
+            c.close();
+            c.close();
+            Worker<Boolean> other = Worker.start("barrier-other", () -> theirs.enter(Duration.ofSeconds(30)) && theirs.leave(Duration.ofSeconds(30)));
+            assertTrue(mine.enter(Duration.ofSeconds(30)));
+            assertTrue(mine.leave(Duration.ofSeconds(30)));
+            assertTrue(other.result());
+            for (String dir : List.of("/u/lock", "/u/rw", "/u/sem", "/u/group", "/u/election", "/u/barrier")) {
+                awaitChildren(zk, dir, 0);
+            }
+        }
     }
 
     @Test
