@@ -60,6 +60,7 @@ public class Grant implements AutoCloseable {
     private final List<Consumer<GrantState>> listeners = new ArrayList<>();
     private final Registration sessionRegistration;
     private GrantState state;
+    private boolean deleteOwed; // released by releaseNow(), node not deleted yet; guarded by lock
     private int suspensions; // guards re-validation against a suspension that came after it was sent
 
     /** For recipe modules: a grant for an entry the queue engine granted. */
@@ -245,13 +246,33 @@ public class Grant implements AutoCloseable {
      */
     @Override
     public void close() {
+        boolean owed;
+        synchronized (lock) {
+            owed = deleteOwed;
+            deleteOwed = false;
+            if (state.isTerminal() && !owed) {
+                return;
+            }
+        }
+        if (!owed) {
+            transition(GrantState.RELEASED);
+        }
+        entry.queue().release(entry);
+    }
+
+    /**
+     * Ends the grant here at once ({@link GrantState#RELEASED}: {@link #isHeld()} is false when
+     * this returns), and leaves the delete to a later {@link #close()}, for a subclass whose
+     * release is completed by another thread (an election's resign). No round trip.
+     */
+    protected final void releaseNow() {
         synchronized (lock) {
             if (state.isTerminal()) {
                 return;
             }
+            deleteOwed = true;
         }
         transition(GrantState.RELEASED);
-        entry.queue().release(entry);
     }
 
     private void onSessionState(SessionState s, long id) {

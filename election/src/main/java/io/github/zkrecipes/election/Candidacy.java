@@ -201,28 +201,35 @@ public final class Candidacy implements AutoCloseable {
     }
 
     private Optional<Leadership> await(Deadline deadline) throws InterruptedException {
-        CompletableFuture<Leadership> f = new CompletableFuture<>();
-        synchronized (lock) {
-            if (state == ElectionState.LATENT || state.isTerminal()) {
-                throw notContending();
-            }
-            awaiting.add(f);
-        }
-        try {
-            Leadership t = term;
-            if (isLeader()) {
-                return Optional.of(t);
+        while (true) {
+            CompletableFuture<Leadership> f = new CompletableFuture<>();
+            synchronized (lock) {
+                if (state == ElectionState.LATENT || state.isTerminal()) {
+                    throw notContending();
+                }
+                awaiting.add(f);
             }
             try {
-                return Optional.of(deadline.isForever() ? f.get() : f.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS));
-            } catch (TimeoutException e) {
-                return Optional.empty();
-            } catch (ExecutionException e) {
-                throw (RuntimeException) e.getCause();
-            }
-        } finally {
-            synchronized (lock) {
-                awaiting.remove(f);
+                Leadership t = term;
+                if (t != null && isLeader()) {
+                    return Optional.of(t);
+                }
+                Leadership got;
+                try {
+                    got = deadline.isForever() ? f.get() : f.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    return Optional.empty();
+                } catch (ExecutionException e) {
+                    throw (RuntimeException) e.getCause();
+                }
+                if (got.state() != GrantState.RELEASED) {
+                    return Optional.of(got);
+                }
+                // A term resigned before it was announced: wait for the next one.
+            } finally {
+                synchronized (lock) {
+                    awaiting.remove(f);
+                }
             }
         }
     }
@@ -244,10 +251,12 @@ public final class Candidacy implements AutoCloseable {
     }
 
     /**
-     * Gives up this candidate's place: if leading, ends the term (isLeader() false at once, then
-     * one delete, so the next candidate leads); if waiting, leaves its place. Either way it joins
-     * again at the tail (one join). The session stays open. Does not wait; does nothing before
-     * {@link #start()} or after close.
+     * Gives up this candidate's place: if leading, ends the term (it is {@code RELEASED} and
+     * isLeader() is false when this returns, then one delete, so the next candidate leads); if
+     * waiting, leaves its place. Either way it joins again at the tail (one join), so a sole
+     * candidate leads again soon, in a new term with a larger epoch; {@link #awaitLeadership()}
+     * after a resign waits for that next term. The session stays open. Does not wait for the
+     * delete; does nothing before {@link #start()} or after close.
      */
     public void resign() {
         synchronized (lock) {
@@ -258,6 +267,10 @@ public final class Candidacy implements AutoCloseable {
             if (interruptible) {
                 thread.interrupt(); // leave the queue: the join cleans up and the loop joins again
             }
+        }
+        Leadership t = term;
+        if (t != null) {
+            t.endNow(); // isLeader() is false when this returns; the election thread deletes the node
         }
         mailbox.offer(WAKE);
     }
@@ -409,6 +422,7 @@ public final class Candidacy implements AutoCloseable {
                 }
                 GrantState s = t.state();
                 if (s.isTerminal()) {
+                    t.end(); // a resign that ended the term here (RELEASED) still owes the delete
                     term = null;
                     LOG.info("leadership of {} (epoch {}) ended: {}", election.path(), t.epoch(), s);
                     transition(ElectionState.CONTENDING, t, null);

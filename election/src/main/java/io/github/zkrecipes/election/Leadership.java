@@ -48,6 +48,11 @@ public final class Leadership extends Grant {
         super.close();
     }
 
+    /** Ends the term here at once (not held from now on); {@link #end()} deletes the node later. */
+    void endNow() {
+        releaseNow();
+    }
+
     /** Same as {@link #resign()}: the term ends and the candidate joins again. */
     @Override
     public void close() {

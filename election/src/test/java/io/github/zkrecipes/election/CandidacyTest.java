@@ -28,6 +28,37 @@ import org.junit.jupiter.api.Test;
 class CandidacyTest {
     static final String PATH = "/elections/scheduler";
 
+    /**
+     * resign() does not wait, but the term is over when it returns: it is RELEASED, it is not the
+     * candidacy's current term, and awaitLeadership() waits for the next term (a new node, a
+     * larger epoch) instead of returning the one just resigned. The old node is deleted.
+     */
+    @Test
+    void afterResignReturnsTheTermIsOverAndAwaitLeadershipWaitsForTheNextOne(ZkTestContext zk) throws Exception {
+        try (Candidacy c = new ZkElection(zk.session(), PATH).join()) {
+            for (int round = 0; round < 20; round++) {
+                Leadership first = c.awaitLeadership();
+                String firstNode = first.path();
+                c.resign();
+                // The term just resigned is over. (The only candidate may already lead again, in a new term.)
+                assertTrue(c.leadership().map(l -> l != first).orElse(true),
+                        "the resigned term is still the current one, round " + round + ": " + c);
+                assertEquals(GrantState.RELEASED, first.state());
+                Leadership next = c.awaitLeadership(Duration.ofSeconds(20)).orElseThrow();
+                assertTrue(next != first && !next.path().equals(firstNode), "the resigned term came back, round " + round);
+                assertTrue(next.epoch() > first.epoch(), "epochs " + first.epoch() + " then " + next.epoch());
+                Await.until("the resigned node to be deleted", () -> {
+                    try {
+                        return !zk.children(PATH).contains(firstNode.substring(firstNode.lastIndexOf('/') + 1));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            }
+        }
+        zk.awaitNoChildren(PATH);
+    }
+
     @Test
     void exactlyOneLeaderAtATimeUnderChurnAndEpochsIncreaseFromTermToTerm(ZkTestContext zk) throws Exception {
         ZkSession writer = zk.session();
@@ -240,6 +271,8 @@ class CandidacyTest {
         c.addListener(events::add);
         c.start();
         Await.until("the candidacy to fail", () -> c.state() == ElectionState.FAILED);
+        // The state is set first, then listeners are told: wait for the event too.
+        Await.until("the FAILED event", () -> !events.isEmpty() && events.get(events.size() - 1).state() == ElectionState.FAILED);
         assertTrue(c.failure().orElseThrow() instanceof io.github.zkrecipes.AccessDeniedException, c.failure().toString());
         assertEquals(ElectionState.FAILED, events.get(events.size() - 1).state());
         assertTrue(events.get(events.size() - 1).cause() instanceof io.github.zkrecipes.AccessDeniedException);
