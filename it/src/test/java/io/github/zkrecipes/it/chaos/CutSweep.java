@@ -40,6 +40,26 @@ final class CutSweep {
         }
     }
 
+    /**
+     * One hold of a round: if {@code got} is empty, records {@code ifMissing}; otherwise, unless
+     * {@code nodesWhileHolding} is null, checks that {@code path} holds exactly one node (else
+     * records the count followed by {@code nodesWhileHolding}), then releases it.
+     */
+    static void holdOnce(java.util.Optional<? extends AutoCloseable> got, String ifMissing, ZkSession admin,
+            String path, String nodesWhileHolding, List<String> v) throws Exception {
+        if (got.isEmpty()) {
+            v.add(ifMissing);
+            return;
+        }
+        if (nodesWhileHolding != null) {
+            int n = children(admin, path).size();
+            if (n != 1) {
+                v.add(n + " " + nodesWhileHolding);
+            }
+        }
+        got.get().close();
+    }
+
     static void awaitEmpty(ZkSession admin, String path, String at, List<String> v) {
         try {
             Await.until("nothing left in " + path, () -> children(admin, path).isEmpty(), Scenario.T.plusSeconds(10));

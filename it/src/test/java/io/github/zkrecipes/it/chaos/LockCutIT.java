@@ -1,10 +1,8 @@
 package io.github.zkrecipes.it.chaos;
 
 import io.github.zkrecipes.ZkSession;
-import io.github.zkrecipes.locks.LockHandle;
 import io.github.zkrecipes.locks.ZkLock;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,23 +34,11 @@ class LockCutIT {
     @Test
     void row5_aCutAtAnyRequestOfAnAcquireLeavesNoOrphanAndNoDeadlock() throws Exception {
         CutSweep.sweep(ensemble, "5", "lock: acquire + release", "/lock", (cut, other, admin, v) -> {
-            Optional<LockHandle> got = new ZkLock(cut, "/lock").tryAcquire(Duration.ofSeconds(20));
-            if (got.isEmpty()) {
-                v.add("acquire did not complete on a free lock (self-deadlock)");
-            } else {
-                int n = CutSweep.children(admin, "/lock").size();
-                if (n != 1) {
-                    v.add(n + " nodes while holding (orphan)");
-                }
-                got.get().close();
-            }
+            CutSweep.holdOnce(new ZkLock(cut, "/lock").tryAcquire(Duration.ofSeconds(20)),
+                    "acquire did not complete on a free lock (self-deadlock)", admin, "/lock", "nodes while holding (orphan)", v);
             CutSweep.awaitEmpty(admin, "/lock", "", v);
-            Optional<LockHandle> next = new ZkLock(other, "/lock").tryAcquire(Duration.ofSeconds(10));
-            if (next.isEmpty()) {
-                v.add("another client could not acquire after the cut");
-            } else {
-                next.get().close();
-            }
+            CutSweep.holdOnce(new ZkLock(other, "/lock").tryAcquire(Duration.ofSeconds(10)),
+                    "another client could not acquire after the cut", admin, "/lock", null, v);
         });
     }
 }

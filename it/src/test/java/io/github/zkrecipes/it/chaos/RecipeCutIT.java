@@ -7,7 +7,6 @@ import io.github.zkrecipes.groups.GroupView;
 import io.github.zkrecipes.groups.Membership;
 import io.github.zkrecipes.groups.ZkDoubleBarrier;
 import io.github.zkrecipes.groups.ZkGroup;
-import io.github.zkrecipes.locks.Lease;
 import io.github.zkrecipes.locks.LockHandle;
 import io.github.zkrecipes.locks.ZkLock;
 import io.github.zkrecipes.locks.ZkReadWriteLock;
@@ -80,23 +79,12 @@ class RecipeCutIT {
     @Test
     void row5s_aCutAtAnyRequestOfASemaphoreAcquireTakesOnePermitAndLeavesNothing() throws Exception {
         CutSweep.sweep(ensemble, "5s", "semaphore(1) acquire + release", "/sem", (cut, other, admin, v) -> {
-            Optional<Lease> lease = new ZkSemaphore(cut, "/sem", 1).tryAcquire(CALL);
-            if (lease.isEmpty()) {
-                v.add("acquire did not complete on a free semaphore (self-deadlock)");
-            } else {
-                int n = CutSweep.children(admin, "/sem").size();
-                if (n != 1) {
-                    v.add(n + " lease nodes while holding one permit");
-                }
-                lease.get().close();
-            }
+            CutSweep.holdOnce(new ZkSemaphore(cut, "/sem", 1).tryAcquire(CALL),
+                    "acquire did not complete on a free semaphore (self-deadlock)", admin, "/sem",
+                    "lease nodes while holding one permit", v);
             CutSweep.awaitEmpty(admin, "/sem", "", v);
-            Optional<Lease> next = new ZkSemaphore(other, "/sem", 1).tryAcquire(Duration.ofSeconds(10));
-            if (next.isEmpty()) {
-                v.add("another client could not acquire after the cut");
-            } else {
-                next.get().close();
-            }
+            CutSweep.holdOnce(new ZkSemaphore(other, "/sem", 1).tryAcquire(Duration.ofSeconds(10)),
+                    "another client could not acquire after the cut", admin, "/sem", null, v);
         });
     }
 
@@ -152,29 +140,13 @@ class RecipeCutIT {
     void row5r_aCutAtAnyRequestOfAReadThenAWriteLockLeavesNothing() throws Exception {
         CutSweep.sweep(ensemble, "5r", "read-write lock: read + write", "/rw", (cut, other, admin, v) -> {
             ZkReadWriteLock rw = new ZkReadWriteLock(cut, "/rw");
-            Optional<LockHandle> read = rw.tryAcquireRead(CALL);
-            if (read.isEmpty()) {
-                v.add("read acquire did not complete on a free lock (self-deadlock)");
-            } else {
-                read.get().close();
-            }
-            Optional<LockHandle> write = rw.tryAcquireWrite(CALL);
-            if (write.isEmpty()) {
-                v.add("write acquire did not complete on a free lock (self-deadlock)");
-            } else {
-                int n = CutSweep.children(admin, "/rw").size();
-                if (n != 1) {
-                    v.add(n + " nodes while holding the write lock (orphan)");
-                }
-                write.get().close();
-            }
+            CutSweep.holdOnce(rw.tryAcquireRead(CALL), "read acquire did not complete on a free lock (self-deadlock)",
+                    admin, "/rw", null, v);
+            CutSweep.holdOnce(rw.tryAcquireWrite(CALL), "write acquire did not complete on a free lock (self-deadlock)",
+                    admin, "/rw", "nodes while holding the write lock (orphan)", v);
             CutSweep.awaitEmpty(admin, "/rw", "", v);
-            Optional<LockHandle> next = new ZkReadWriteLock(other, "/rw").tryAcquireWrite(Duration.ofSeconds(10));
-            if (next.isEmpty()) {
-                v.add("another client could not take the write lock after the cut");
-            } else {
-                next.get().close();
-            }
+            CutSweep.holdOnce(new ZkReadWriteLock(other, "/rw").tryAcquireWrite(Duration.ofSeconds(10)),
+                    "another client could not take the write lock after the cut", admin, "/rw", null, v);
         });
     }
 
