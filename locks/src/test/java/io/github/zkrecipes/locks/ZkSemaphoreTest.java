@@ -184,8 +184,11 @@ class ZkSemaphoreTest {
                 cost.creates() / acquisitions, cost.listings() / acquisitions, cost.watches() / acquisitions,
                 cost.wakeups() / acquisitions, cost.deletes() / acquisitions);
         System.out.println("contended semaphore, 8 clients, 3 permits, " + perAcquisition);
-        assertEquals(acquisitions, cost.creates(), perAcquisition);
-        assertTrue(cost.listings() <= 2 * acquisitions, perAcquisition);
+        // The directory is a container: if it empties between rounds, the test server's reaper may
+        // remove it, and the next acquire repeats its create and listing (seen: 1.03 creates, 2.01
+        // listings). Hence a margin; a regression to 3 listings is still far outside it.
+        assertTrue(cost.creates() >= acquisitions && cost.creates() <= 1.1 * acquisitions, perAcquisition);
+        assertTrue(cost.listings() <= 2.2 * acquisitions, perAcquisition);
         assertTrue(cost.wakeups() <= 1.5 * acquisitions, perAcquisition);
     }
 
